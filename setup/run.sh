@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# First README command: install what is missing, build the demo database, serve it.
+#   setup/run.sh            -> http://127.0.0.1:8069 (Ctrl-C to stop)
+# Environment: ODOO_SOURCE (folder or archive URL of Odoo 18.0), FI_HOME, FI_DEMO_DB,
+# FI_HTTP_PORT, FI_SMTP_PORT, FI_UPDATE=1 to update the addons of an existing demo database.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+DB=${FI_DEMO_DB:-field_intervention_demo}
+HTTP_PORT=${FI_HTTP_PORT:-8069}
+SMTP_PORT=${FI_SMTP_PORT:-2525}
+MAILDIR=$FI_HOME/mail
+
+fi_ensure_all
+
+# Mails really leave Odoo: a local sink on loopback keeps them in a Maildir.
+if ! (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null; then
+    fi_log "starting the SMTP sink on 127.0.0.1:$SMTP_PORT (mails kept in $MAILDIR)"
+    nohup "$FI_VENV/bin/python" "$FI_ROOT/setup/smtp_sink.py" --port "$SMTP_PORT" --maildir "$MAILDIR" \
+        > "$FI_HOME/smtp_sink.log" 2>&1 &
+    echo $! > "$FI_HOME/smtp_sink.pid"
+fi
+
+if ! fi_db_exists "$DB"; then
+    fi_log "creating the demo database $DB (French company, technicians, missions, demo data)"
+    fi_odoo -d "$DB" -i "$FI_ADDONS" --load-language=fr_FR --stop-after-init \
+        --max-cron-threads=0 --http-port="$(fi_free_port)" --logfile="$FI_HOME/$DB-install.log" \
+        || fi_die "installation failed, see $FI_HOME/$DB-install.log"
+elif [ "${FI_UPDATE:-0}" = 1 ]; then
+    fi_log "updating the addons in $DB"
+    fi_odoo -d "$DB" -u "$FI_ADDONS" --stop-after-init --max-cron-threads=0 \
+        --http-port="$(fi_free_port)" --logfile="$FI_HOME/$DB-update.log" \
+        || fi_die "update failed, see $FI_HOME/$DB-update.log"
+fi
+
+cat <<TXT
+
+  Field Intervention demo: http://127.0.0.1:$HTTP_PORT  (database $DB)
+    Technician (phone view, "Mes interventions"):  tech1 / tech1
+    Billing clerk (Accounting):                   billing / billing
+    Portal customer ("Mes interventions"):        client / client
+    Administrator / dispatcher:                   admin / admin
+  Mails sent by Odoo land in $MAILDIR (Maildir; list: $MAILDIR/index.log)
+
+TXT
+fi_odoo -d "$DB" --db-filter="^$DB\$" --http-interface=127.0.0.1 --http-port="$HTTP_PORT" \
+    --gevent-port="$((HTTP_PORT + 3))" --smtp=127.0.0.1 --smtp-port="$SMTP_PORT"

@@ -1,0 +1,116 @@
+"""Start and drive a real Odoo server process for repo-level and end-to-end tests."""
+
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "setup"))
+
+import check_odoo_log  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class OdooServer:
+    """One odoo-bin process on loopback; its log is judged like the Odoo test log."""
+
+    def __init__(self, database, workdir, workers=2):
+        self.database = database
+        self.workdir = pathlib.Path(workdir)
+        self.workers = workers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.logfile = self.workdir / "odoo-server.log"
+        self.process = None
+
+    def command(self):
+        odoo_dir = os.environ["ODOO_DIR"]
+        return [
+            os.path.join(os.environ["FI_VENV"], "bin", "python"),
+            os.path.join(odoo_dir, "odoo-bin"),
+            f"--addons-path={odoo_dir}/addons,{ROOT}",
+            f"--db_host={os.environ.get('FI_DB_HOST', '127.0.0.1')}",
+            f"--db_port={os.environ.get('FI_DB_PORT', '5432')}",
+            f"--db_user={os.environ.get('FI_DB_USER', 'odoo')}",
+            f"--database={self.database}",
+            f"--db-filter=^{self.database}$",
+            "--http-interface=127.0.0.1",
+            f"--http-port={self.port}",
+            f"--gevent-port={free_port()}",
+            f"--workers={self.workers}",
+            "--max-cron-threads=0",
+            f"--logfile={self.logfile}",
+        ]
+
+    def start(self, timeout=120):
+        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"odoo exited with {self.process.returncode}, see {self.logfile}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/web/health", timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise TimeoutError(f"odoo did not answer on {self.url} within {timeout}s")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log_problems(self):
+        """WARNING/ERROR records of the server log that the allow-list does not explain."""
+        allowlist = check_odoo_log.read_allowlist(ROOT / "setup" / "log-allowlist.txt")
+        return [
+            f"{level} {logger}: {message}"
+            for level, logger, message in check_odoo_log.records(self.logfile)
+            if level in check_odoo_log.BAD_LEVELS
+            and not any(lre.fullmatch(logger) and mre.fullmatch(message.strip()) for lre, mre in allowlist)
+        ]
+
+
+class JsonRpcSession:
+    """A web-client-like session: cookies kept, JSON-RPC calls like the Odoo web client."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        self._id = 0
+
+    def call(self, path, params):
+        self._id += 1
+        payload = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": self._id})
+        request = urllib.request.Request(
+            self.base_url + path, data=payload.encode(), headers={"Content-Type": "application/json"}
+        )
+        with self.opener.open(request, timeout=60) as response:
+            body = json.loads(response.read())
+        if "error" in body:
+            raise RuntimeError(body["error"]["data"].get("message") or body["error"]["message"])
+        return body["result"]
+
+    def authenticate(self, database, login, password):
+        return self.call("/web/session/authenticate", {"db": database, "login": login, "password": password})
+
+    def call_kw(self, model, method, args, kwargs=None):
+        return self.call(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        )

@@ -1,0 +1,37 @@
+"""A real Odoo server with the suite answers a web-client login and serves interventions."""
+
+from .odoo_server import JsonRpcSession
+
+
+def test_login_over_json_rpc_and_read_interventions(odoo_server):
+    session = JsonRpcSession(odoo_server.url)
+    info = session.authenticate(odoo_server.database, "admin", "admin")
+    assert info["uid"], "admin could not log in"
+    installed = session.call_kw(
+        "ir.module.module",
+        "search_read",
+        [[("name", "like", "field_intervention"), ("state", "=", "installed")]],
+        {"fields": ["name"]},
+    )
+    assert {m["name"] for m in installed} == {
+        "field_intervention",
+        "field_intervention_sign",
+        "field_intervention_invoice",
+    }
+    count = session.call_kw("field.intervention", "search_count", [[]])
+    assert count >= 0
+
+
+def test_wrong_password_is_refused(odoo_server):
+    session = JsonRpcSession(odoo_server.url)
+    try:
+        session.authenticate(odoo_server.database, "admin", "not-the-password")
+    except RuntimeError as error:
+        assert "Access Denied" in str(error)
+    else:
+        raise AssertionError("a wrong password opened a session")
+
+
+def test_server_log_is_clean(odoo_server):
+    JsonRpcSession(odoo_server.url).authenticate(odoo_server.database, "admin", "admin")
+    assert odoo_server.log_problems() == []
