@@ -1,9 +1,10 @@
 """Judge an Odoo test log the way CI must.
 
-Fails (exit 1) on: a WARNING/ERROR/CRITICAL record not matched by the allow-list, a skipped
-test (Odoo skips every browser tour silently when websocket-client or Chromium is missing),
-a failed or errored test, or no test summary at all. Prints one line
-``odoo: N tests, N failed, N errors, N skipped`` and writes ``passed failed`` to --counts.
+Fails (exit 1) on: a WARNING/ERROR/CRITICAL record not matched by the allow-list,
+a skipped test (Odoo skips every browser tour silently when websocket-client or
+Chromium is missing), a failed or errored test, or no test summary at all.
+Prints ``odoo: N tests, N failed, N errors, N skipped``; writes ``passed failed``
+to --counts.
 """
 
 import argparse
@@ -11,9 +12,13 @@ import re
 import sys
 
 RECORD = re.compile(
-    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>[\w.]+): (?P<msg>.*)$"
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ "
+    r"(?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>[\w.]+): (?P<msg>.*)$"
 )
-SUMMARY = re.compile(r"^(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<run>\d+) tests when loading database")
+SUMMARY = re.compile(
+    r"^(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<run>\d+) tests "
+    r"when loading database"
+)
 BAD_LEVELS = {"WARNING", "ERROR", "CRITICAL"}
 
 
@@ -26,12 +31,12 @@ def read_allowlist(path):
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             logger, _tab, message = line.partition("\t")
-            entries.append((re.compile(logger), re.compile(message.strip(), re.S)))
+            entries.append((re.compile(logger), re.compile(message.strip(), re.DOTALL)))
     return entries
 
 
 def records(path):
-    """Yield (level, logger, message) with continuation lines folded into their record."""
+    """Yield (level, logger, message), continuation lines folded in."""
     current = None
     with open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
@@ -62,7 +67,8 @@ def main():
         if logger == "odoo.tests.result" and SUMMARY.match(first_line):
             summary = SUMMARY.match(first_line)
         if level in BAD_LEVELS and not any(
-            lre.fullmatch(logger) and mre.fullmatch(message.strip()) for lre, mre in allowlist
+            lre.fullmatch(logger) and mre.fullmatch(message.strip())
+            for lre, mre in allowlist
         ):
             problems.append(f"{level} {logger}: {message[:2000]}")
 
@@ -80,7 +86,8 @@ def main():
         print("  no test summary in the log: Odoo did not finish its tests")
     if args.counts:
         with open(args.counts, "w", encoding="utf-8") as handle:
-            handle.write(f"{run - failed - len(skipped)} {failed + len(skipped) + (0 if summary else 1)}\n")
+            bad = failed + len(skipped) + (0 if summary else 1)
+            handle.write(f"{run - failed - len(skipped)} {bad}\n")
     ok = summary and not failed and not skipped and not problems and run > 0
     return 0 if ok else 1
 

@@ -1,7 +1,8 @@
 """Local SMTP sink for the demo: every mail Odoo sends lands as a .eml file.
 
 Listens on loopback only; messages are kept in MAILDIR/new (a standard Maildir,
-readable with any mail client or ``mutt -f MAILDIR``) and summarised in MAILDIR/index.log.
+readable with any mail client or ``mutt -f MAILDIR``) and listed in
+MAILDIR/index.log.
 """
 
 import argparse
@@ -24,8 +25,15 @@ class MaildirHandler:
         key = self.maildir.add(envelope.original_content)
         with self.index.open("a", encoding="utf-8") as index:
             index.write(
-                f"{time.strftime('%Y-%m-%d %H:%M:%S')}\t{key}\t{','.join(envelope.rcpt_tos)}"
-                f"\t{message.get('Subject', '')}\n"
+                "\t".join(
+                    [
+                        time.strftime("%Y-%m-%d %H:%M:%S"),
+                        key,
+                        ",".join(envelope.rcpt_tos),
+                        str(message.get("Subject", "")),
+                    ]
+                )
+                + "\n"
             )
         return "250 Message accepted for delivery"
 
@@ -35,7 +43,9 @@ def main():
     parser.add_argument("--port", type=int, default=2525)
     parser.add_argument("--maildir", required=True)
     args = parser.parse_args()
-    controller = Controller(MaildirHandler(args.maildir), hostname="127.0.0.1", port=args.port)
+    controller = Controller(
+        MaildirHandler(args.maildir), hostname="127.0.0.1", port=args.port
+    )
     controller.start()
     try:
         asyncio.new_event_loop().run_forever()

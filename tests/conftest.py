@@ -1,7 +1,7 @@
 """Repo-level tests: the repository itself, and the suite served by a real Odoo server.
 
-Run by setup/test.sh, which exports FI_TEST_DB (a database where the three addons are installed),
-ODOO_DIR, FI_VENV and the FI_DB_* connection settings.
+Run by setup/test.sh, which exports FI_TEST_DB (a database where the three addons
+are installed), ODOO_DIR, FI_VENV and the FI_DB_* connection settings.
 """
 
 import os
@@ -25,7 +25,9 @@ def odoo_server(tmp_path_factory):
     """A real Odoo server with workers, on a free loopback port, serving FI_TEST_DB."""
     database = os.environ.get("FI_TEST_DB")
     if not database:
-        pytest.fail("FI_TEST_DB is not set: run the repo-level tests through setup/test.sh")
+        pytest.fail(
+            "FI_TEST_DB is not set: run the repo-level tests through setup/test.sh"
+        )
     server = OdooServer(database, tmp_path_factory.mktemp("odoo"), workers=2)
     server.start()
     yield server

@@ -12,7 +12,7 @@ import urllib.request
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "setup"))
 
-import check_odoo_log  # noqa: E402
+import check_odoo_log
 
 
 def free_port():
@@ -53,13 +53,19 @@ class OdooServer:
         ]
 
     def start(self, timeout=120):
-        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"odoo exited with {self.process.returncode}, see {self.logfile}")
+                raise RuntimeError(
+                    f"odoo exited with {self.process.returncode}, see {self.logfile}"
+                )
             try:
-                with urllib.request.urlopen(f"{self.url}/web/health", timeout=5) as response:
+                with urllib.request.urlopen(
+                    f"{self.url}/web/health", timeout=5
+                ) as response:
                     if response.status == 200:
                         return
             except OSError:
@@ -76,18 +82,21 @@ class OdooServer:
                 self.process.wait()
 
     def log_problems(self):
-        """WARNING/ERROR records of the server log that the allow-list does not explain."""
+        """WARNING/ERROR records of the server log the allow-list does not explain."""
         allowlist = check_odoo_log.read_allowlist(ROOT / "setup" / "log-allowlist.txt")
         return [
             f"{level} {logger}: {message}"
             for level, logger, message in check_odoo_log.records(self.logfile)
             if level in check_odoo_log.BAD_LEVELS
-            and not any(lre.fullmatch(logger) and mre.fullmatch(message.strip()) for lre, mre in allowlist)
+            and not any(
+                lre.fullmatch(logger) and mre.fullmatch(message.strip())
+                for lre, mre in allowlist
+            )
         ]
 
 
 class JsonRpcSession:
-    """A web-client-like session: cookies kept, JSON-RPC calls like the Odoo web client."""
+    """A session like the web client's: cookies kept, JSON-RPC calls."""
 
     def __init__(self, base_url):
         self.base_url = base_url
@@ -96,18 +105,27 @@ class JsonRpcSession:
 
     def call(self, path, params):
         self._id += 1
-        payload = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": self._id})
+        payload = json.dumps(
+            {"jsonrpc": "2.0", "method": "call", "params": params, "id": self._id}
+        )
         request = urllib.request.Request(
-            self.base_url + path, data=payload.encode(), headers={"Content-Type": "application/json"}
+            self.base_url + path,
+            data=payload.encode(),
+            headers={"Content-Type": "application/json"},
         )
         with self.opener.open(request, timeout=60) as response:
             body = json.loads(response.read())
         if "error" in body:
-            raise RuntimeError(body["error"]["data"].get("message") or body["error"]["message"])
+            raise RuntimeError(
+                body["error"]["data"].get("message") or body["error"]["message"]
+            )
         return body["result"]
 
     def authenticate(self, database, login, password):
-        return self.call("/web/session/authenticate", {"db": database, "login": login, "password": password})
+        return self.call(
+            "/web/session/authenticate",
+            {"db": database, "login": login, "password": password},
+        )
 
     def call_kw(self, model, method, args, kwargs=None):
         return self.call(

@@ -1,4 +1,4 @@
-"""A real Odoo server with the suite answers a web-client login and serves interventions."""
+"""A real Odoo server with the suite: web-client login, interventions served."""
 
 from .odoo_server import JsonRpcSession
 
