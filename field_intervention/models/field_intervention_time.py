@@ -1,0 +1,71 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class FieldInterventionTime(models.Model):
+    _name = "field.intervention.time"
+    _description = "Intervention Time Segment"
+    _order = "date_start, id"
+
+    intervention_id = fields.Many2one(
+        "field.intervention", string="Intervention", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="intervention_id.company_id", store=True, string="Company")
+    date_start = fields.Datetime(string="Start", required=True, default=fields.Datetime.now)
+    date_end = fields.Datetime(string="End")
+    duration = fields.Float(
+        string="Duration", compute="_compute_duration", store=True, help="Duration in hours."
+    )
+
+    @api.depends("date_start", "date_end")
+    def _compute_duration(self):
+        for segment in self:
+            if segment.date_start and segment.date_end:
+                segment.duration = (segment.date_end - segment.date_start).total_seconds() / 3600.0
+            else:
+                segment.duration = 0.0
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for segment in self:
+            if segment.date_end and segment.date_end < segment.date_start:
+                raise ValidationError(self.env._(
+                    "A time segment cannot end before it starts: correct the end of the segment "
+                    "starting at %(start)s.", start=segment.date_start,
+                ))
+
+    @api.constrains("intervention_id", "date_start", "date_end")
+    def _check_overlap(self):
+        for intervention in self.intervention_id:
+            segments = intervention.time_ids.sorted(lambda t: (t.date_start, t.id))
+            for previous, current in zip(segments, segments[1:]):
+                if not previous.date_end or previous.date_end > current.date_start:
+                    raise ValidationError(self.env._(
+                        "Time segments of %(name)s overlap: correct their start and end times.",
+                        name=intervention.name,
+                    ))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        interventions = self.env["field.intervention"].browse(
+            {vals["intervention_id"] for vals in vals_list if vals.get("intervention_id")}
+        )
+        interventions._check_content_editable()
+        segments = super().create(vals_list)
+        segments.intervention_id._sync_timesheets()
+        return segments
+
+    def write(self, vals):
+        self.intervention_id._check_content_editable()
+        res = super().write(vals)
+        if "intervention_id" in vals:
+            self.intervention_id._check_content_editable()
+        self.intervention_id._sync_timesheets()
+        return res
+
+    def unlink(self):
+        interventions = self.intervention_id
+        interventions._check_content_editable()
+        res = super().unlink()
+        interventions.exists()._sync_timesheets()
+        return res
