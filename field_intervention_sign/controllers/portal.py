@@ -1,0 +1,190 @@
+from collections import OrderedDict
+
+from werkzeug.exceptions import Forbidden, NotFound
+
+from odoo import fields, http
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.http import request
+from odoo.osv import expression
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+MAX_FIELD_LENGTH = 2 * 1024 * 1024  # the model refuses anything above its own limits
+
+
+class FieldInterventionPortal(CustomerPortal):
+    """Portal pages of the interventions: thin routes, the model decides."""
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "intervention_count" in counters:
+            Intervention = request.env["field.intervention"]
+            values["intervention_count"] = (
+                Intervention.search_count(self._fi_portal_domain()) if Intervention.has_access("read") else 0
+            )
+        return values
+
+    def _fi_portal_domain(self):
+        partner = request.env.user.partner_id
+        return [
+            ("partner_id", "child_of", [partner.commercial_partner_id.id]),
+            ("state", "in", ("done", "signed", "disputed")),
+        ]
+
+    def _fi_searchbar_filters(self):
+        return OrderedDict([
+            ("all", {"label": request.env._("All"), "domain": []}),
+            ("to_sign", {"label": request.env._("To sign"), "domain": [("state", "=", "done")]}),
+            ("signed", {"label": request.env._("Signed"), "domain": [("state", "=", "signed")]}),
+            ("disputed", {"label": request.env._("Disputed"), "domain": [("state", "=", "disputed")]}),
+        ])
+
+    def _fi_searchbar_sortings(self):
+        return {
+            "date": {"label": request.env._("Newest"), "order": "intervention_date desc, id desc"},
+            "name": {"label": request.env._("Number"), "order": "name desc"},
+        }
+
+    @staticmethod
+    def _fi_parse_date(value):
+        try:
+            return fields.Date.to_date(value) if value else False
+        except ValueError:
+            return False
+
+    @http.route(["/my/interventions", "/my/interventions/page/<int:page>"], type="http", auth="user", website=True)
+    def portal_my_interventions(self, page=1, sortby=None, filterby=None, date_from=None, date_to=None, **kw):
+        Intervention = request.env["field.intervention"]
+        filters = self._fi_searchbar_filters()
+        sortings = self._fi_searchbar_sortings()
+        filterby = filterby if filterby in filters else "all"
+        sortby = sortby if sortby in sortings else "date"
+        date_from, date_to = self._fi_parse_date(date_from), self._fi_parse_date(date_to)
+        domain = expression.AND([self._fi_portal_domain(), filters[filterby]["domain"]])
+        if date_from:
+            domain = expression.AND([domain, [("intervention_date", ">=", date_from)]])
+        if date_to:
+            domain = expression.AND([domain, [("intervention_date", "<=", date_to)]])
+        url_args = {"sortby": sortby, "filterby": filterby}
+        url_args.update({key: fields.Date.to_string(value) for key, value in (("date_from", date_from), ("date_to", date_to)) if value})
+        can_read = Intervention.has_access("read")
+        pager = portal_pager(
+            url="/my/interventions",
+            url_args=url_args,
+            total=Intervention.search_count(domain) if can_read else 0,
+            page=page,
+            step=self._items_per_page,
+        )
+        interventions = Intervention.search(
+            domain, order=sortings[sortby]["order"], limit=self._items_per_page, offset=pager["offset"]
+        ) if can_read else Intervention
+        request.session["my_interventions_history"] = interventions.ids[:100]
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "interventions": interventions,
+            "page_name": "intervention",
+            "pager": pager,
+            "default_url": "/my/interventions",
+            "searchbar_filters": filters,
+            "filterby": filterby,
+            "searchbar_sortings": sortings,
+            "sortby": sortby,
+            "date_from": fields.Date.to_string(date_from) if date_from else "",
+            "date_to": fields.Date.to_string(date_to) if date_to else "",
+        })
+        return request.render("field_intervention_sign.portal_my_interventions", values)
+
+    def _fi_check_access(self, intervention_id, access_token):
+        """Return the intervention (sudo) or raise NotFound/Forbidden."""
+        try:
+            return self._document_check_access("field.intervention", intervention_id, access_token=access_token)
+        except MissingError as error:
+            raise NotFound() from error
+        except AccessError as error:
+            raise Forbidden() from error
+
+    def _fi_signer_role(self, intervention_sudo):
+        user = request.env.user
+        if not user._is_public() and intervention_sudo.with_user(user).has_access("read"):
+            return "portal_user"
+        return "token"
+
+    @http.route(["/my/interventions/<int:intervention_id>"], type="http", auth="public", website=True)
+    def portal_my_intervention(self, intervention_id, access_token=None, report_type=None, download=False, message=None, **kw):
+        intervention_sudo = self._fi_check_access(intervention_id, access_token)
+        if report_type in ("html", "pdf"):
+            return self._show_report(
+                model=intervention_sudo, report_type=report_type,
+                report_ref="field_intervention.action_report_field_intervention", download=download,
+            )
+        intervention_sudo._fi_register_portal_view(request.env.user)
+        values = {
+            "intervention": intervention_sudo,
+            "summary": intervention_sudo._fi_get_summary_values(),
+            "default_signer": intervention_sudo._fi_get_default_signer(),
+            "consent_text": intervention_sudo._fi_get_consent_text(),
+            "last_decision": intervention_sudo._fi_last_decision(),
+            "message": message,
+            "page_name": "intervention",
+            "report_type": "html",
+            "res_company": intervention_sudo.company_id,
+        }
+        values = self._get_page_view_values(
+            intervention_sudo, access_token, values, "my_interventions_history", False
+        )
+        return request.render("field_intervention_sign.portal_intervention_page", values)
+
+    @http.route(["/my/interventions/<int:intervention_id>/sign"], type="json", auth="public", website=True)
+    def portal_intervention_sign(self, intervention_id, access_token=None, name=None, signature=None,
+                                 email=None, reserves=None, geo_consent=False, latitude=None, longitude=None, **kw):
+        access_token = access_token or request.httprequest.args.get("access_token")
+        try:
+            intervention_sudo = self._document_check_access("field.intervention", intervention_id, access_token=access_token)
+        except (AccessError, MissingError):
+            return {"error": request.env._("Invalid intervention or access link.")}
+        if any(isinstance(v, str) and len(v) > MAX_FIELD_LENGTH for v in (name, signature, email, reserves)):
+            return {"error": request.env._("The signature image is too large (1 MB at most).")}
+        try:
+            intervention_sudo._fi_submit_signature({
+                "decision": "sign",
+                "signer_name": name if isinstance(name, str) else "",
+                "signer_email": email if isinstance(email, str) else "",
+                "signature": signature if isinstance(signature, str) else "",
+                "reserves": reserves if isinstance(reserves, str) else "",
+                "signer_role": self._fi_signer_role(intervention_sudo),
+                "request_user_id": request.env.user.id,
+                "geo_consent": bool(geo_consent),
+                "latitude": latitude,
+                "longitude": longitude,
+            })
+        except UserError as error:
+            return {"error": error.args[0]}
+        return {
+            "force_refresh": True,
+            "redirect_url": intervention_sudo.get_portal_url(query_string="&message=sign_ok"),
+        }
+
+    @http.route(["/my/interventions/<int:intervention_id>/refuse"], type="http", auth="public", methods=["POST"], website=True)
+    def portal_intervention_refuse(self, intervention_id, access_token=None, name=None, email=None, reason=None, **kw):
+        intervention_sudo = self._fi_check_access(intervention_id, access_token)
+        try:
+            intervention_sudo._fi_submit_signature({
+                "decision": "refuse",
+                "signer_name": name or "",
+                "signer_email": email or "",
+                "refusal_reason": reason or "",
+                "signer_role": self._fi_signer_role(intervention_sudo),
+                "request_user_id": request.env.user.id,
+            })
+        except UserError as error:
+            request.session["fi_portal_error"] = error.args[0]
+            return request.redirect(intervention_sudo.get_portal_url(query_string="&message=refuse_error"))
+        return request.redirect(intervention_sudo.get_portal_url(query_string="&message=refuse_ok"))
+
+    @http.route(["/my/interventions/<int:intervention_id>/signed_pdf"], type="http", auth="public", website=True)
+    def portal_intervention_signed_pdf(self, intervention_id, access_token=None, **kw):
+        intervention_sudo = self._fi_check_access(intervention_id, access_token)
+        if not intervention_sudo.signed_pdf_id:
+            raise NotFound()
+        return request.env["ir.binary"]._get_stream_from(intervention_sudo.signed_pdf_id).get_response(as_attachment=True)

@@ -1,0 +1,1 @@
+from . import field_intervention_sign_wizard
