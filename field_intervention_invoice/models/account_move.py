@@ -1,0 +1,262 @@
+import re
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+try:
+    from num2words import num2words
+except ImportError:  # pragma: no cover - num2words is a dependency of Odoo
+    num2words = None
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    fi_from_intervention = fields.Boolean(
+        string="From Interventions", readonly=True, copy=False, index=True,
+        help="Created from signed intervention reports.",
+    )
+    fi_intervention_ids = fields.Many2many(
+        "field.intervention", string="Interventions", compute="_compute_fi_intervention_ids",
+    )
+    fi_intervention_count = fields.Integer(
+        string="Intervention Count", compute="_compute_fi_intervention_ids",
+    )
+    fi_check_state = fields.Selection(
+        [("clean", "Clean"), ("to_review", "To Review")],
+        string="Pre-billing Check", readonly=True, copy=False, index=True,
+        help="Result of the pre-billing checks of an invoice born from interventions.",
+    )
+    fi_check_reasons = fields.Text(string="Points to Review", readonly=True, copy=False)
+
+    @api.depends("invoice_line_ids.intervention_id")
+    def _compute_fi_intervention_ids(self):
+        for move in self:
+            move.fi_intervention_ids = move.invoice_line_ids.intervention_id
+            move.fi_intervention_count = len(move.fi_intervention_ids)
+
+    # ------------------------------------------------------------------
+    # CRUD and state changes: an intervention billed by a cancelled, reversed or deleted
+    # invoice is to invoice again.
+    # ------------------------------------------------------------------
+    def unlink(self):
+        released = self._fi_claimed_interventions()
+        res = super().unlink()
+        for label, interventions in released:
+            interventions._fi_post_released_message(label, self.env._("was deleted"))
+        return res
+
+    def button_cancel(self):
+        res = super().button_cancel()
+        self.filtered(lambda move: move.state == "cancel")._fi_release_interventions(self.env._("was cancelled"))
+        return res
+
+    def button_draft(self):
+        cancelled = self.filtered(lambda move: move.state == "cancel" and move.fi_from_intervention)
+        res = super().button_draft()
+        cancelled._fi_reclaim_interventions()
+        return res
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        for refund in posted.filtered(
+            lambda move: move.move_type == "out_refund" and move.reversed_entry_id.fi_from_intervention
+        ):
+            invoice = refund.reversed_entry_id
+            # only a full reversal frees the interventions; a partial credit note keeps them billed
+            if invoice.currency_id.compare_amounts(refund.amount_total, invoice.amount_total) >= 0:
+                invoice._fi_release_interventions(
+                    self.env._("was reversed by %(refund)s", refund=refund.name)
+                )
+        return posted
+
+    def _fi_claimed_interventions(self):
+        """[(invoice label, interventions)] of the interventions claimed by the invoices."""
+        claims_sudo = self.sudo().line_ids.filtered("fi_invoice_claim")
+        by_move = defaultdict(lambda: self.env["field.intervention"].sudo())
+        for line in claims_sudo:
+            by_move[line.move_id] |= line.intervention_id
+        return [(move.name or move.display_name, interventions) for move, interventions in by_move.items()]
+
+    def _fi_release_interventions(self, reason):
+        """Release the claim of the invoices on their interventions, with a chatter trace."""
+        released = self._fi_claimed_interventions()
+        if not released:
+            return
+        # billing users may not write interventions; the claim lines belong to these invoices
+        self.sudo().line_ids.filtered("fi_invoice_claim").fi_invoice_claim = False
+        for label, interventions in released:
+            interventions._fi_post_released_message(label, reason)
+
+    def _fi_reclaim_interventions(self):
+        """A cancelled invoice set back to draft bills its interventions again, unless they were
+        invoiced elsewhere meanwhile."""
+        sections_sudo = self.sudo().line_ids.filtered(
+            lambda line: line.display_type == "line_section" and line.intervention_id and not line.fi_invoice_claim
+        )
+        already = sections_sudo.intervention_id.filtered("invoice_id")
+        if already:
+            raise UserError(self.env._(
+                "Intervention %(name)s is already invoiced on %(invoice)s: this invoice cannot be reset "
+                "to draft.", name=already[0].name, invoice=already[0].invoice_id.display_name,
+            ))
+        sections_sudo.fi_invoice_claim = True
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_fi_post_clean(self):
+        """Post the selected draft invoices born from interventions that passed all checks."""
+        clean = self.filtered(
+            lambda move: move.state == "draft" and move.fi_from_intervention and move.fi_check_state == "clean"
+        )
+        if not clean:
+            raise UserError(self.env._("No clean draft invoice from interventions in the selection."))
+        clean.action_post()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(posted)s invoice(s) posted, %(skipped)s left for review.",
+                    posted=len(clean), skipped=len(self - clean),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_fi_recheck(self):
+        """Run the pre-billing checks again (after a correction)."""
+        self.check_access("write")
+        self.filtered(lambda move: move.state == "draft" and move.fi_from_intervention)._fi_run_checks()
+        return True
+
+    def action_fi_view_interventions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("field_intervention.field_intervention_action")
+        action["domain"] = [("id", "in", self.fi_intervention_ids.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def _fi_action_view(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        if len(self) == 1:
+            action.update({"views": [(False, "form")], "res_id": self.id})
+        else:
+            action["domain"] = [("id", "in", self.ids)]
+        return action
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+    def _fi_link_timesheets(self, data):
+        """Link the intervention's timesheets to the invoice, as sale_timesheet does for orders
+        (on the sale order path, only those of the invoiced sale lines)."""
+        timesheets_sudo = self.env["account.analytic.line"].sudo()
+        for move in self:
+            sale_line_ids = set(move.invoice_line_ids.sale_line_ids.ids)
+            timesheet_ids = []
+            for intervention in move.invoice_line_ids.intervention_id:
+                on_order = bool(data.sale_line(intervention))
+                timesheet_ids += [
+                    ts_id for ts_id, so_line_id in data.timesheets[intervention.id]
+                    if not on_order or so_line_id in sale_line_ids
+                ]
+            if timesheet_ids:
+                timesheets_sudo.browse(timesheet_ids).write({"timesheet_invoice_id": move.id})
+
+    def _fi_run_checks(self, data=None):
+        """Pre-billing checks: flag the invoice "to review" with the reasons, else "clean"."""
+        moves = self.filtered("fi_from_intervention")
+        if not moves:
+            return
+        interventions = moves.sudo().invoice_line_ids.intervention_id
+        if data is None:
+            from .field_intervention import InvoicingBatch  # noqa: PLC0415 - avoid an import cycle
+            data = InvoicingBatch(interventions)
+        elsewhere = {
+            intervention.id: invoices
+            for intervention, invoices in self.env["account.analytic.line"].sudo()._read_group(
+                [
+                    ("intervention_id", "in", interventions.ids),
+                    ("timesheet_invoice_id", "not in", moves.ids),
+                    ("timesheet_invoice_id", "!=", False),
+                    ("timesheet_invoice_id.state", "!=", "cancel"),
+                ],
+                ["intervention_id"],
+                ["timesheet_invoice_id:recordset"],
+            )
+        }
+        for move in moves:
+            reasons = []
+            for intervention in move.sudo().invoice_line_ids.intervention_id:
+                reasons += intervention._fi_check_reasons(data, elsewhere.get(intervention.id))
+            reasons += move._fi_check_line_reasons()
+            move.write({
+                "fi_check_state": "to_review" if reasons else "clean",
+                "fi_check_reasons": "\n".join(reasons) or False,
+            })
+
+    def _fi_check_line_reasons(self):
+        self.ensure_one()
+        reasons = []
+        for line in self.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
+            if not self.currency_id.is_zero(line.price_unit):
+                continue
+            if line.product_id and line.product_id.type != "service":
+                reasons.append(self.env._("Part without a price: %(line)s", line=line.product_id.display_name))
+            else:
+                reasons.append(self.env._(
+                    "Zero-priced line: %(line)s", line=(line.name or "").splitlines()[0] if line.name else "",
+                ))
+        return reasons
+
+    def _fi_is_french_einvoicing(self):
+        """French seller invoicing a French customer: the reform's data goes in Factur-X."""
+        self.ensure_one()
+        return self.company_id.country_code == "FR" and self.commercial_partner_id.country_code == "FR"
+
+    def _fi_business_process(self):
+        """Factur-X BT-23 billing framework: B1 goods, S1 services, M1 goods and services."""
+        self.ensure_one()
+        lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        goods = any(line.product_id and line.product_id.type != "service" for line in lines)
+        services = any(not line.product_id or line.product_id.type == "service" for line in lines)
+        if goods and services:
+            return "M1"
+        return "B1" if goods else "S1"
+
+    def _fi_facturx_notes(self):
+        """[(subject code, text)]: PMT recovery fee, PMD penalties, AAB discount terms."""
+        self.ensure_one()
+        company = self.company_id.with_context(lang=self.partner_id.lang or self.env.lang)
+        if not company.fi_invoice_mentions:
+            return []
+        notes = [
+            ("PMT", company.fi_recovery_fee_note),
+            ("PMD", company.fi_late_penalty_note),
+            ("AAB", company.fi_discount_note),
+        ]
+        return [(code, text) for code, text in notes if text]
+
+    @api.model
+    def _fi_siren(self, partner):
+        """SIREN (9 digits) of a French company from its SIRET or company registry number."""
+        number = (partner.company_registry or "") if partner else ""
+        if "siret" in partner._fields and partner.siret:
+            number = partner.siret
+        digits = re.sub(r"\D", "", number)
+        return digits[:9] if len(digits) in (9, 14) else False
+
+    def _fi_amount_total_words_fr(self):
+        """Invoice total in French words (num2words, as core's amount in words option)."""
+        self.ensure_one()
+        if num2words is None:
+            return ""
+        try:
+            words = num2words(self.amount_total, lang="fr", to="currency", currency=self.currency_id.name)
+        except NotImplementedError:
+            words = self.currency_id.with_context(lang="fr_FR").amount_to_text(self.amount_total)
+        return words[:1].upper() + words[1:]

@@ -1,0 +1,37 @@
+from odoo import fields, models
+from odoo.tools import SQL
+from odoo.tools.sql import index_exists
+
+CLAIM_INDEX = "account_move_line_fi_intervention_claim_uniq"
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    intervention_id = fields.Many2one(
+        "field.intervention",
+        string="Intervention",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        ondelete="restrict",
+        help="Intervention report this invoice line comes from.",
+    )
+    fi_invoice_claim = fields.Boolean(
+        string="Intervention Billing Claim",
+        copy=False,
+        readonly=True,
+        help="Set on the one line per intervention that claims it for this invoice. A unique "
+        "index allows one claiming line per intervention: an intervention is invoiced once.",
+    )
+
+    def init(self):
+        super().init()
+        # Exactly-once in the database: whatever the code path (double click, cron, another
+        # worker), a second invoice claiming the same intervention violates this index. A
+        # cancelled or fully reversed invoice releases its claim (fi_invoice_claim = False).
+        if not index_exists(self.env.cr, CLAIM_INDEX):
+            self.env.cr.execute(SQL(
+                "CREATE UNIQUE INDEX %s ON account_move_line (intervention_id) WHERE fi_invoice_claim",
+                SQL.identifier(CLAIM_INDEX),
+            ))

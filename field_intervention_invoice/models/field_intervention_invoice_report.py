@@ -1,0 +1,122 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+class FieldInterventionInvoiceReport(models.Model):
+    """One row per intervention presented to the customer for signature (signed, refused or
+    disputed), with its billing figures. Means and rates aggregate with ``avg`` in pivots:
+    the rates are 0/100 per row (NULL when not applicable), the lead time is NULL until the
+    invoice is posted."""
+
+    _name = "field.intervention.invoice.report"
+    _description = "Intervention Billing Analysis"
+    _auto = False
+    _order = "date desc, id desc"
+    _rec_name = "intervention_id"
+
+    intervention_id = fields.Many2one("field.intervention", string="Intervention", readonly=True)
+    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    project_id = fields.Many2one("project.project", string="Project", readonly=True)
+    technician_id = fields.Many2one(
+        "res.users", string="Technician", readonly=True,
+        help="Main technician (the first one) of the intervention.",
+    )
+    date = fields.Date(string="Date", readonly=True, help="Signature date, else intervention date.")
+    signed_date = fields.Date(string="Signature Date", readonly=True)
+    invoice_id = fields.Many2one("account.move", string="Invoice", readonly=True)
+    invoice_date = fields.Date(string="Invoice Date", readonly=True, help="Date of the posted invoice.")
+    lead_time = fields.Float(
+        string="Billing Lead Time (days)", readonly=True, aggregator="avg",
+        help="Invoice date - signature date, for posted invoices.",
+    )
+    presented_count = fields.Integer(string="Presented", readonly=True)
+    signed_count = fields.Integer(string="Signed", readonly=True)
+    disputed_count = fields.Integer(string="Refused or Reserved", readonly=True)
+    invoiced_count = fields.Integer(string="Invoiced", readonly=True)
+    dispute_rate = fields.Float(string="Dispute Rate (%)", readonly=True, aggregator="avg")
+    invoiced_rate = fields.Float(string="Invoiced vs Signed (%)", readonly=True, aggregator="avg")
+    signed_value = fields.Monetary(string="Signed Work Value", readonly=True)
+    unbilled_value = fields.Monetary(
+        string="Signed, Not Invoiced", readonly=True,
+        help="Value of the signed work without a posted invoice (invoice amount when a draft "
+        "exists, else worked hours and parts at list price).",
+    )
+
+    @property
+    def _table_query(self):
+        return self._fi_query()
+
+    def _fi_query(self):
+        has_sign = "field.intervention.signature" in self.env
+        presented = SQL(
+            "EXISTS (SELECT 1 FROM field_intervention_signature s WHERE s.intervention_id = fi.id)"
+        ) if has_sign else SQL("FALSE")
+        refused = SQL(
+            "EXISTS (SELECT 1 FROM field_intervention_signature s WHERE s.intervention_id = fi.id "
+            "AND s.status = 'refused')"
+        ) if has_sign else SQL("FALSE")
+        reserves = SQL("COALESCE(fi.has_reserves, FALSE)") if "has_reserves" in self.env["field.intervention"] else SQL("FALSE")
+        return SQL(
+            """
+            SELECT fi.id AS id,
+                   fi.id AS intervention_id,
+                   fi.company_id,
+                   rc.currency_id,
+                   fi.commercial_partner_id AS partner_id,
+                   fi.project_id,
+                   tech.user_id AS technician_id,
+                   COALESCE(fi.signed_date::date, fi.intervention_date) AS date,
+                   fi.signed_date::date AS signed_date,
+                   fi.invoice_id,
+                   posted.invoice_date,
+                   (posted.invoice_date - fi.signed_date::date)::float AS lead_time,
+                   1 AS presented_count,
+                   (fi.state = 'signed')::int AS signed_count,
+                   (fi.state = 'disputed' OR %(refused)s OR %(reserves)s)::int AS disputed_count,
+                   (posted.id IS NOT NULL)::int AS invoiced_count,
+                   CASE WHEN fi.state = 'disputed' OR %(refused)s OR %(reserves)s THEN 100.0 ELSE 0.0 END
+                       AS dispute_rate,
+                   CASE WHEN fi.state != 'signed' THEN NULL
+                        WHEN posted.id IS NOT NULL THEN 100.0 ELSE 0.0 END AS invoiced_rate,
+                   CASE WHEN fi.state = 'signed' THEN COALESCE(billed.amount, estimate.amount) ELSE 0 END
+                       AS signed_value,
+                   CASE WHEN fi.state = 'signed' AND posted.id IS NULL
+                        THEN COALESCE(billed.amount, estimate.amount) ELSE 0 END AS unbilled_value
+              FROM field_intervention fi
+              JOIN res_company rc ON rc.id = fi.company_id
+         LEFT JOIN account_move posted ON posted.id = fi.invoice_id AND posted.state = 'posted'
+         LEFT JOIN LATERAL (
+                   SELECT MIN(rel.user_id) AS user_id
+                     FROM field_intervention_res_users_rel rel
+                    WHERE rel.intervention_id = fi.id
+                   ) tech ON TRUE
+         LEFT JOIN LATERAL (
+                   SELECT SUM(-aml.balance) AS amount
+                     FROM account_move_line aml
+                    WHERE aml.move_id = fi.invoice_id
+                      AND aml.intervention_id = fi.id
+                      AND aml.display_type = 'product'
+                   ) billed ON fi.invoice_id IS NOT NULL
+         LEFT JOIN LATERAL (
+                   SELECT COALESCE((
+                              SELECT SUM(aal.unit_amount) FROM account_analytic_line aal
+                               WHERE aal.intervention_id = fi.id
+                          ), 0) * COALESCE((
+                              SELECT pt.list_price FROM project_project pp
+                                JOIN product_product prod ON prod.id = pp.labour_product_id
+                                JOIN product_template pt ON pt.id = prod.product_tmpl_id
+                               WHERE pp.id = fi.project_id
+                          ), 0) + COALESCE((
+                              SELECT SUM(part.quantity * pt.list_price)
+                                FROM field_intervention_part part
+                                JOIN product_product prod ON prod.id = part.product_id
+                                JOIN product_template pt ON pt.id = prod.product_tmpl_id
+                               WHERE part.intervention_id = fi.id
+                          ), 0) AS amount
+                   ) estimate ON TRUE
+             WHERE fi.state IN ('signed', 'disputed') OR %(presented)s
+            """,
+            refused=refused, reserves=reserves, presented=presented,
+        )
