@@ -297,7 +297,7 @@ class FieldIntervention(models.Model):
                     moves = valid._fi_create_invoices(data)
             except Exception as exc:  # noqa: BLE001 - isolate the failing interventions below
                 self._fi_reraise_concurrency_error(exc)
-                _logger.info("Batch invoicing of %s interventions failed, retrying group by group", len(valid))
+                _logger.info("Batch invoicing of %s interventions failed (%s), retrying group by group", len(valid), exc)
                 moves, group_errors = valid._fi_create_invoices_by_group()
                 errors.update(group_errors)
         invoiced = todo.filtered(lambda rec: rec.id not in errors)

@@ -1,0 +1,144 @@
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import FieldInterventionInvoiceCommon
+
+
+@tagged("-at_install", "post_install")
+class TestInvoiceDirect(FieldInterventionInvoiceCommon):
+    """Direct path (no sale order): labour x pricelist price, travel, parts, taxes."""
+
+    def test_signature_creates_draft_invoice(self):
+        intervention = self._create_done_intervention()
+        self._sign(intervention)
+        invoice = self._invoice_of(intervention)
+        self.assertTrue(invoice, "the signature creates the draft invoice")
+        self.assertEqual(invoice.state, "draft")
+        self.assertEqual(intervention.sudo().invoice_status, "invoiced")
+        self.assertEqual(invoice.partner_id, self.customer)
+        self.assertEqual(invoice.partner_shipping_id, self.site, "the site is the delivery address")
+        self.assertEqual(invoice.delivery_date, intervention.intervention_date, "service date")
+        self.assertIn(intervention.name, invoice.invoice_origin)
+
+        section = invoice.invoice_line_ids.filtered(lambda line: line.display_type == "line_section")
+        self.assertEqual(len(section), 1)
+        self.assertTrue(section.fi_invoice_claim)
+        self.assertIn(intervention.name, section.name)
+        self.assertIn("Fournil Lyon", section.name)
+
+        lines = invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        values = {line.product_id: (line.quantity, line.price_unit, line.tax_ids) for line in lines}
+        self.assertEqual(values[self.labour_product], (2.5, 55.0, self.tax_20), "2 timesheets x 1.25 h at the pricelist price")
+        self.assertEqual(values[self.travel_product], (0.5, 40.0, self.tax_20))
+        self.assertEqual(values[self.part_a], (2.0, 12.5, self.tax_20))
+        self.assertEqual(values[self.part_b], (1.0, 30.0, self.tax_20))
+        self.assertTrue(all(intervention.name in line.name for line in lines), "each line names its intervention")
+        self.assertEqual(lines.intervention_id, intervention)
+        self.assertAlmostEqual(invoice.amount_untaxed, 137.5 + 20.0 + 25.0 + 30.0)
+        self.assertAlmostEqual(invoice.amount_tax, 42.5)
+        self.assertAlmostEqual(invoice.amount_total, 255.0)
+
+        timesheets = intervention.timesheet_ids
+        self.assertEqual(len(timesheets), 2)
+        self.assertEqual(timesheets.timesheet_invoice_id, invoice, "timesheets linked as core does")
+        self.assertEqual(invoice.fi_check_state, "clean")
+
+    def test_fiscal_position_maps_taxes(self):
+        fiscal_position = self.env["account.fiscal.position"].create({
+            "name": "Taux réduit",
+            "company_id": self.company.id,
+            "tax_ids": [Command.create({"tax_src_id": self.tax_20.id, "tax_dest_id": self.tax_10.id})],
+        })
+        customer = self._create_customer("Mairie de Lyon", "21690123100011", property_account_position_id=fiscal_position.id)
+        intervention = self._create_done_intervention(task=self._create_task(customer), parts=[], travel=0.0)
+        self._sign(intervention)
+        invoice = self._invoice_of(intervention)
+        self.assertEqual(invoice.fiscal_position_id, fiscal_position)
+        line = invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        self.assertEqual(line.tax_ids, self.tax_10)
+        self.assertAlmostEqual(invoice.amount_total, 137.5 * 1.1)
+
+    def test_reserves_and_zero_price_flagged(self):
+        free_part = self.env["product.product"].create({
+            "name": "Vis", "type": "consu", "list_price": 0.0,
+            "property_account_income_id": self.income_account.id, "taxes_id": [Command.set(self.tax_20.ids)],
+        })
+        flagged = self._create_done_intervention(parts=[(free_part, 4.0)])
+        self._sign(flagged, reserves="Porte de chaufferie rayée")
+        clean = self._sign(self._create_done_intervention())
+        flagged_invoice, clean_invoice = self._invoice_of(flagged), self._invoice_of(clean)
+        self.assertEqual(flagged_invoice.fi_check_state, "to_review")
+        self.assertIn("reserves", flagged_invoice.fi_check_reasons)
+        self.assertIn("Part without a price: Vis", flagged_invoice.fi_check_reasons)
+        self.assertEqual(clean_invoice.fi_check_state, "clean")
+
+        # billing posts the clean ones in one batch, the flagged one stays for review
+        invoices = (flagged_invoice | clean_invoice).with_user(self.billing)
+        invoices.action_fi_post_clean()
+        self.assertEqual(clean_invoice.state, "posted")
+        self.assertEqual(flagged_invoice.state, "draft")
+        to_review = self.env["account.move"].with_user(self.billing).search(
+            [("fi_from_intervention", "=", True), ("fi_check_state", "=", "to_review")]
+        )
+        self.assertEqual(to_review, flagged_invoice)
+
+    def test_hours_overrun_flagged(self):
+        task = self._create_task(self.customer, allocated_hours=1.0)
+        intervention = self._sign(self._create_done_intervention(task=task, hours=2.0))
+        invoice = self._invoice_of(intervention)
+        self.assertEqual(invoice.fi_check_state, "to_review")
+        self.assertIn("2.00 h worked for 1.00 h planned", invoice.fi_check_reasons)
+
+    def test_refused_never_invoiced(self):
+        intervention = self._create_done_intervention()
+        self._sign(intervention, refuse=True)
+        self.assertEqual(intervention.state, "disputed")
+        self.assertEqual(intervention.sudo().invoice_status, "no")
+        self.assertFalse(self._invoice_of(intervention))
+        with self.assertRaises(UserError):
+            intervention.with_user(self.billing).action_fi_create_invoice()
+        self.env["field.intervention"]._cron_fi_invoice()
+        self.assertFalse(self._invoice_of(intervention))
+
+    def test_not_billable_policy(self):
+        self.project.intervention_invoice_policy = "no"
+        intervention = self._sign(self._create_done_intervention())
+        self.assertEqual(intervention.state, "signed")
+        self.assertEqual(intervention.sudo().invoice_status, "no")
+        self.env["field.intervention"]._cron_fi_invoice()
+        self.assertFalse(self._invoice_of(intervention))
+
+    def test_partner_override_manual(self):
+        self.customer.intervention_invoice_policy = "manual"
+        intervention = self._sign(self._create_done_intervention())
+        self.assertEqual(intervention.sudo().invoice_policy, "manual")
+        self.assertEqual(intervention.sudo().invoice_status, "to_invoice")
+        self.env["field.intervention"]._cron_fi_invoice()
+        self.assertFalse(self._invoice_of(intervention), "manual: the cron does not invoice")
+        action = intervention.with_user(self.billing).action_fi_create_invoice()
+        invoice = self._invoice_of(intervention)
+        self.assertEqual(action["res_id"], invoice.id)
+        # a double click does not invoice twice
+        with self.assertRaises(UserError):
+            intervention.with_user(self.billing).action_fi_create_invoice()
+        self.assertEqual(len(intervention.sudo().invoice_line_ids.move_id), 1)
+
+    def test_cancel_and_reverse_release(self):
+        intervention = self._sign(self._create_done_intervention())
+        invoice = self._invoice_of(intervention).with_user(self.billing)
+        invoice.button_cancel()
+        self.assertEqual(intervention.sudo().invoice_status, "to_invoice")
+        self.assertFalse(intervention.sudo().invoice_id)
+        self.assertIn("was cancelled", intervention.message_ids[0].body)
+
+        intervention.with_user(self.billing).action_fi_create_invoice()
+        second = self._invoice_of(intervention).with_user(self.billing)
+        self.assertNotEqual(second, invoice)
+        with self.assertRaises(UserError):
+            invoice.button_draft()  # the intervention is billed by the second invoice now
+        second.action_post()
+        reversal = second._reverse_moves(cancel=True)
+        self.assertEqual(reversal.state, "posted")
+        self.assertEqual(intervention.sudo().invoice_status, "to_invoice")
+        self.assertIn("was reversed", intervention.message_ids[0].body)
