@@ -1,1 +1,3 @@
+from . import test_invoice_cron
 from . import test_invoice_direct
+from . import test_invoice_sale
