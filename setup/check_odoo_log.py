@@ -67,8 +67,7 @@ def main():
         if logger == "odoo.tests.result" and SUMMARY.match(first_line):
             summary = SUMMARY.match(first_line)
         if level in BAD_LEVELS and not any(
-            lre.fullmatch(logger) and mre.fullmatch(message.strip())
-            for lre, mre in allowlist
+            lre.fullmatch(logger) and mre.fullmatch(message.strip()) for lre, mre in allowlist
         ):
             problems.append(f"{level} {logger}: {message[:2000]}")
 

@@ -43,9 +43,7 @@ def main():
     parser.add_argument("--port", type=int, default=2525)
     parser.add_argument("--maildir", required=True)
     args = parser.parse_args()
-    controller = Controller(
-        MaildirHandler(args.maildir), hostname="127.0.0.1", port=args.port
-    )
+    controller = Controller(MaildirHandler(args.maildir), hostname="127.0.0.1", port=args.port)
     controller.start()
     try:
         asyncio.new_event_loop().run_forever()

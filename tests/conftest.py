@@ -25,9 +25,7 @@ def odoo_server(tmp_path_factory):
     """A real Odoo server with workers, on a free loopback port, serving FI_TEST_DB."""
     database = os.environ.get("FI_TEST_DB")
     if not database:
-        pytest.fail(
-            "FI_TEST_DB is not set: run the repo-level tests through setup/test.sh"
-        )
+        pytest.fail("FI_TEST_DB is not set: run the repo-level tests through setup/test.sh")
     server = OdooServer(database, tmp_path_factory.mktemp("odoo"), workers=2)
     server.start()
     yield server

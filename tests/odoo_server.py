@@ -53,19 +53,13 @@ class OdooServer:
         ]
 
     def start(self, timeout=120):
-        self.process = subprocess.Popen(
-            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-        )
+        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"odoo exited with {self.process.returncode}, see {self.logfile}"
-                )
+                raise RuntimeError(f"odoo exited with {self.process.returncode}, see {self.logfile}")
             try:
-                with urllib.request.urlopen(
-                    f"{self.url}/web/health", timeout=5
-                ) as response:
+                with urllib.request.urlopen(f"{self.url}/web/health", timeout=5) as response:
                     if response.status == 200:
                         return
             except OSError:
@@ -88,10 +82,7 @@ class OdooServer:
             f"{level} {logger}: {message}"
             for level, logger, message in check_odoo_log.records(self.logfile)
             if level in check_odoo_log.BAD_LEVELS
-            and not any(
-                lre.fullmatch(logger) and mre.fullmatch(message.strip())
-                for lre, mre in allowlist
-            )
+            and not any(lre.fullmatch(logger) and mre.fullmatch(message.strip()) for lre, mre in allowlist)
         ]
 
 
@@ -105,9 +96,7 @@ class JsonRpcSession:
 
     def call(self, path, params):
         self._id += 1
-        payload = json.dumps(
-            {"jsonrpc": "2.0", "method": "call", "params": params, "id": self._id}
-        )
+        payload = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": self._id})
         request = urllib.request.Request(
             self.base_url + path,
             data=payload.encode(),
@@ -116,9 +105,7 @@ class JsonRpcSession:
         with self.opener.open(request, timeout=60) as response:
             body = json.loads(response.read())
         if "error" in body:
-            raise RuntimeError(
-                body["error"]["data"].get("message") or body["error"]["message"]
-            )
+            raise RuntimeError(body["error"]["data"].get("message") or body["error"]["message"])
         return body["result"]
 
     def authenticate(self, database, login, password):

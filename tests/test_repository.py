@@ -14,9 +14,7 @@ DATA_DIRS = ("security", "data", "views", "report", "wizards", "wizard", "demo")
 
 
 def manifest(addon):
-    return ast.literal_eval(
-        (ROOT / addon / "__manifest__.py").read_text(encoding="utf-8")
-    )
+    return ast.literal_eval((ROOT / addon / "__manifest__.py").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("addon", ADDONS)
@@ -51,15 +49,9 @@ def test_every_model_has_an_access_rule(addon):
             continue
         models.update(MODEL_NAME.findall(path.read_text(encoding="utf-8")))
     access_file = ROOT / addon / "security" / "ir.model.access.csv"
-    rows = (
-        list(csv.DictReader(access_file.open(encoding="utf-8")))
-        if access_file.exists()
-        else []
-    )
+    rows = list(csv.DictReader(access_file.open(encoding="utf-8"))) if access_file.exists() else []
     covered = {row["model_id:id"].split(".")[-1] for row in rows}
-    missing = {
-        name for name in models if "model_" + name.replace(".", "_") not in covered
-    }
+    missing = {name for name in models if "model_" + name.replace(".", "_") not in covered}
     # Abstract models and SQL views without a table of records to protect need no rule.
     missing = {name for name in missing if not name.startswith("report.")}
     assert not missing, f"{addon}: models without access rule: {sorted(missing)}"
@@ -76,12 +68,9 @@ def test_french_translation_is_complete(addon):
     untranslated = [
         e
         for e in entries[1:]
-        if re.search(r'^msgstr ""\s*$', e, re.MULTILINE)
-        and not re.search(r'^"', e.split("msgstr", 1)[1], re.MULTILINE)
+        if re.search(r'^msgstr ""\s*$', e, re.MULTILINE) and not re.search(r'^"', e.split("msgstr", 1)[1], re.MULTILINE)
     ]
-    assert not untranslated, (
-        f"{addon}: {len(untranslated)} untranslated entries, first: {untranslated[:1]}"
-    )
+    assert not untranslated, f"{addon}: {len(untranslated)} untranslated entries, first: {untranslated[:1]}"
 
 
 @pytest.mark.parametrize("addon", ADDONS)
@@ -89,14 +78,10 @@ def test_addon_is_pip_installable(addon):
     pyproject = (ROOT / addon / "pyproject.toml").read_text(encoding="utf-8")
     assert 'build-backend = "whool.buildapi"' in pyproject
     for name in ("DESCRIPTION.md", "USAGE.md", "CONTRIBUTORS.md"):
-        assert (ROOT / addon / "readme" / name).is_file(), (
-            f"{addon}: readme/{name} missing"
-        )
+        assert (ROOT / addon / "readme" / name).is_file(), f"{addon}: readme/{name} missing"
 
 
 def test_metapackage_lists_the_suite():
-    text = (ROOT / "setup" / "_metapackage" / "pyproject.toml").read_text(
-        encoding="utf-8"
-    )
+    text = (ROOT / "setup" / "_metapackage" / "pyproject.toml").read_text(encoding="utf-8")
     for addon in ADDONS:
         assert f"odoo-addon-{addon}==18.0.*" in text
