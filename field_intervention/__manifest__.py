@@ -22,7 +22,7 @@
         "views/project_task_views.xml",
         "views/menus.xml",
     ],
-    "demo": [],
+    "demo": ["demo/field_intervention_demo.xml"],
     "assets": {
         "web.assets_tests": [
             "field_intervention/static/tests/tours/*.js",

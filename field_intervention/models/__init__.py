@@ -7,3 +7,4 @@ from . import field_intervention_checklist_line
 from . import field_intervention_part
 from . import field_intervention_photo
 from . import account_analytic_line
+from . import ir_actions_report

@@ -97,11 +97,6 @@ class FieldIntervention(models.Model):
     )
     photo_count = fields.Integer(compute="_compute_photo_count", string="Photo Count")
 
-    _sql_constraints = [
-        ("travel_positive", "CHECK(travel_duration >= 0 AND travel_distance >= 0)",
-         "Travel time and distance cannot be negative."),
-    ]
-
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
@@ -180,6 +175,14 @@ class FieldIntervention(models.Model):
                 raise ValidationError(self.env._(
                     "Mission %(task)s is not in a field service project: flag its project as field service first.",
                     task=rec.task_id.display_name,
+                ))
+
+    @api.constrains("travel_duration", "travel_distance")
+    def _check_travel(self):
+        for rec in self:
+            if rec.travel_duration < 0 or rec.travel_distance < 0:
+                raise ValidationError(self.env._(
+                    "Travel time and distance of %(name)s cannot be negative.", name=rec.name
                 ))
 
     # ------------------------------------------------------------------

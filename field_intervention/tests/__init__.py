@@ -1,0 +1,7 @@
+from . import test_state_machine
+from . import test_timesheet
+from . import test_security
+from . import test_bad_input
+from . import test_report
+from . import test_query_count
+from . import test_ui
