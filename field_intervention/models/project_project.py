@@ -41,8 +41,12 @@ class ProjectProject(models.Model):
     intervention_count = fields.Integer(compute="_compute_intervention_count", string="Intervention Count")
 
     def _compute_intervention_count(self):
+        Intervention = self.env["field.intervention"]
+        if not Intervention.has_access("read"):
+            self.intervention_count = 0
+            return
         counts = dict(
-            self.env["field.intervention"]._read_group(
+            Intervention._read_group(
                 [("project_id", "in", self.ids)], ["project_id"], ["__count"]
             )
         )

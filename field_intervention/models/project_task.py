@@ -61,8 +61,12 @@ class ProjectTask(models.Model):
             task.intervention_site_map_url = osm_search_url(task.intervention_site_id)
 
     def _compute_intervention_count(self):
+        Intervention = self.env["field.intervention"]
+        if not Intervention.has_access("read"):
+            self.intervention_count = 0
+            return
         counts = dict(
-            self.env["field.intervention"]._read_group(
+            Intervention._read_group(
                 [("task_id", "in", self.ids)], ["task_id"], ["__count"]
             )
         )
