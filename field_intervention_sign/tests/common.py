@@ -128,7 +128,7 @@ class FiSignDataMixin:
 
     def _sign(self, intervention=None, user=None, **overrides):
         intervention = intervention or self.intervention
-        return intervention.with_user(user or self.tech)._fi_submit_signature(self._sign_values(**overrides))
+        return intervention.with_user(user or self.tech)._fi_submit_signature(self._sign_values(**overrides)).sudo()
 
 
 class FiSignCase(FiSignDataMixin, TransactionCase):
