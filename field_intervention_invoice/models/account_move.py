@@ -255,8 +255,11 @@ class AccountMove(models.Model):
         self.ensure_one()
         if num2words is None:
             return ""
+        amount = float(self.amount_total)
         try:
-            words = num2words(self.amount_total, lang="fr", to="currency", currency=self.currency_id.name)
+            words = num2words(amount, lang="fr", to="currency", currency=self.currency_id.name)
         except NotImplementedError:
-            words = self.currency_id.with_context(lang="fr_FR").amount_to_text(self.amount_total)
+            words = self.currency_id.with_context(lang="fr_FR").amount_to_text(amount)
+        if self.currency_id.is_zero(amount - round(amount)):
+            words = words.split(" et zéro ")[0]  # "cent euros", not "cent euros et zéro centimes"
         return words[:1].upper() + words[1:]

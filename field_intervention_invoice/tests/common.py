@@ -56,8 +56,13 @@ class FieldInterventionInvoiceCommon(TransactionCase):
             "email": "facturation@chauffage.example.com",
             "phone": "+33 1 40 00 00 00",
         })
-        cls.currency = cls.company.currency_id
+        # invoices in euros (through the customer's pricelist) whatever the company currency
+        cls.currency = cls.env.ref("base.EUR")
         cls.currency.active = True
+        cls.currency.rate_ids.unlink()
+        cls.env["res.currency.rate"].create({
+            "currency_id": cls.currency.id, "name": "2020-01-01", "rate": 1.0, "company_id": cls.company.id,
+        })
         technician = "field_intervention.group_field_intervention_technician"
         cls.tech_a = mail_new_test_user(
             cls.env, login="fii_tech_a", name="Alice Tech", groups=technician,

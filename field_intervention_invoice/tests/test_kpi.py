@@ -1,0 +1,73 @@
+from datetime import date, datetime
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import FieldInterventionInvoiceCommon
+
+
+@tagged("-at_install", "post_install")
+class TestKpi(FieldInterventionInvoiceCommon):
+    """Billing KPIs with frozen dates: lead time mean and median, unbilled work, disputes."""
+
+    def _signed_on(self, day, **sign_kwargs):
+        with freeze_time(datetime(2026, 3, day, 10, 0)):
+            intervention = self._create_done_intervention(start=datetime(2026, 3, day, 7, 0))
+            self._sign(intervention, **sign_kwargs)
+        return intervention
+
+    def _post_on(self, intervention, day):
+        invoice = self._invoice_of(intervention)
+        with freeze_time(datetime(2026, 3, day, 16, 0)):
+            invoice.invoice_date = date(2026, 3, day)
+            invoice.action_post()
+
+    def test_kpi_values(self):
+        same_day = self._signed_on(2)
+        self._post_on(same_day, 2)
+        four_days = self._signed_on(3)
+        self._post_on(four_days, 7)
+        ten_days = self._signed_on(4)
+        self._post_on(ten_days, 14)
+        reserved = self._signed_on(5, reserves="Trace sur le mur")  # draft invoice only
+        refused = self._signed_on(6, refuse=True)
+
+        Report = self.env["field.intervention.invoice.report"].with_user(self.manager)
+        rows = Report.search([("intervention_id", "in", (same_day | four_days | ten_days | reserved | refused).ids)])
+        self.assertEqual(len(rows), 5)
+        by_intervention = {row.intervention_id: row for row in rows}
+        self.assertEqual(by_intervention[four_days].lead_time, 4.0)
+        self.assertEqual(by_intervention[refused].dispute_rate, 100.0)
+        self.assertAlmostEqual(by_intervention[reserved].unbilled_value, 212.5)
+        [group] = Report.read_group(
+            [("id", "in", rows.ids)], ["lead_time:avg", "unbilled_value:sum", "dispute_rate:avg",
+                                       "invoiced_rate:avg", "signed_count:sum"], [],
+        )
+        self.assertAlmostEqual(group["lead_time"], 14.0 / 3)
+        self.assertAlmostEqual(group["unbilled_value"], 212.5)
+        self.assertAlmostEqual(group["dispute_rate"], 40.0)
+        self.assertAlmostEqual(group["invoiced_rate"], 75.0)
+        self.assertEqual(group["signed_count"], 4)
+
+        Kpi = self.env["field.intervention.invoice.kpi"].with_user(self.manager)
+        month = Kpi.search([
+            ("dimension", "=", "all"), ("month", "=", "2026-03-01"), ("company_id", "=", self.company.id),
+        ])
+        self.assertEqual(len(month), 1)
+        self.assertAlmostEqual(month.lead_time_mean, 14.0 / 3)
+        self.assertEqual(month.lead_time_median, 4.0)
+        self.assertEqual((month.presented_count, month.signed_count, month.invoiced_count), (5, 4, 3))
+        self.assertAlmostEqual(month.dispute_rate, 40.0)
+        self.assertAlmostEqual(month.invoiced_rate, 75.0)
+        self.assertAlmostEqual(month.unbilled_value, 212.5)
+        self.assertAlmostEqual(month.signed_value, 4 * 212.5)
+        technician = Kpi.search([("dimension", "=", "technician"), ("month", "=", "2026-03-01"),
+                                 ("technician_id", "=", self.tech_a.id)])
+        self.assertEqual(technician.lead_time_median, 4.0)
+        customer = Kpi.search([("dimension", "=", "customer"), ("month", "=", "2026-03-01"),
+                               ("partner_id", "=", self.customer.id)])
+        self.assertEqual(customer.invoiced_count, 3)
+        project = Kpi.search([("dimension", "=", "project"), ("month", "=", "2026-03-01"),
+                              ("project_id", "=", self.project.id)])
+        self.assertEqual(project.presented_count, 5)
