@@ -1,9 +1,15 @@
 from odoo import api, fields, models
 
-
 # timesheet fields that belong to the intervention report; billing fields stay writable
 TIMESHEET_CONTENT_FIELDS = {
-    "intervention_id", "unit_amount", "date", "employee_id", "user_id", "task_id", "project_id", "name",
+    "intervention_id",
+    "unit_amount",
+    "date",
+    "employee_id",
+    "user_id",
+    "task_id",
+    "project_id",
+    "name",
 }
 
 
@@ -11,7 +17,9 @@ class AccountAnalyticLine(models.Model):
     _inherit = "account.analytic.line"
 
     intervention_id = fields.Many2one(
-        "field.intervention", string="Intervention", index="btree_not_null", ondelete="set null",
+        "field.intervention",
+        index="btree_not_null",
+        ondelete="set null",
         readonly=True,
         help="Intervention whose worked time this timesheet records (kept in sync automatically).",
     )
@@ -19,8 +27,10 @@ class AccountAnalyticLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # the state of the intervention is read as superuser: a timesheet approver may not see it
-        interventions_sudo = self.env["field.intervention"].sudo().browse(
-            {vals["intervention_id"] for vals in vals_list if vals.get("intervention_id")}
+        interventions_sudo = (
+            self.env["field.intervention"]
+            .sudo()
+            .browse({vals["intervention_id"] for vals in vals_list if vals.get("intervention_id")})
         )
         interventions_sudo._check_content_editable()
         return super().create(vals_list)

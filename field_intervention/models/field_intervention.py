@@ -9,46 +9,83 @@ from .project_task import osm_search_url
 class FieldIntervention(models.Model):
     _name = "field.intervention"
     _description = "Field Intervention"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]  # noqa: RUF012
     _order = "planned_date desc, id desc"
     _check_company_auto = True
 
     name = fields.Char(
-        string="Number", required=True, copy=False, readonly=True, index="trigram",
+        string="Number",
+        required=True,
+        copy=False,
+        readonly=True,
+        index="trigram",
         default="/",
     )
     company_id = fields.Many2one(
-        "res.company", string="Company", required=True, index=True,
-        compute="_compute_company_id", store=True, readonly=False, precompute=True,
+        "res.company",
+        required=True,
+        index=True,
+        compute="_compute_company_id",
+        store=True,
+        readonly=False,
+        precompute=True,
     )
     task_id = fields.Many2one(
-        "project.task", string="Mission", required=True, index=True, tracking=True,
-        ondelete="restrict", check_company=True,
+        "project.task",
+        string="Mission",
+        required=True,
+        index=True,
+        tracking=True,
+        ondelete="restrict",
+        check_company=True,
         domain="[('is_field_service', '=', True)]",
     )
     project_id = fields.Many2one(
         "project.project", related="task_id.project_id", store=True, index=True, string="Project"
     )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", index=True, tracking=True, check_company=True,
-        compute="_compute_partner_id", store=True, readonly=False, precompute=True,
+        "res.partner",
+        string="Customer",
+        index=True,
+        tracking=True,
+        check_company=True,
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        precompute=True,
     )
     site_id = fields.Many2one(
-        "res.partner", string="Intervention Site", check_company=True,
-        compute="_compute_site_id", store=True, readonly=False, precompute=True,
+        "res.partner",
+        string="Intervention Site",
+        check_company=True,
+        compute="_compute_site_id",
+        store=True,
+        readonly=False,
+        precompute=True,
     )
     site_phone = fields.Char(related="site_id.phone", string="Site Phone")
     site_mobile = fields.Char(related="site_id.mobile", string="Site Mobile")
     site_map_url = fields.Char(string="Map Link", compute="_compute_site_map_url")
     technician_ids = fields.Many2many(
-        "res.users", "field_intervention_res_users_rel", "intervention_id", "user_id",
-        string="Technicians", tracking=True,
-        compute="_compute_technician_ids", store=True, readonly=False, precompute=True,
+        "res.users",
+        "field_intervention_res_users_rel",
+        "intervention_id",
+        "user_id",
+        string="Technicians",
+        tracking=True,
+        compute="_compute_technician_ids",
+        store=True,
+        readonly=False,
+        precompute=True,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
     planned_date = fields.Datetime(
-        string="Planned Date", index=True, tracking=True,
-        compute="_compute_planned_date", store=True, readonly=False, precompute=True,
+        index=True,
+        tracking=True,
+        compute="_compute_planned_date",
+        store=True,
+        readonly=False,
+        precompute=True,
     )
     planned_date_end = fields.Datetime(related="task_id.planned_date_end", string="Planned End")
     state = fields.Selection(
@@ -58,29 +95,48 @@ class FieldIntervention(models.Model):
             ("done", "Done"),
             ("cancel", "Cancelled"),
         ],
-        string="Status", required=True, default="draft", copy=False, tracking=True, index=True,
+        string="Status",
+        required=True,
+        default="draft",
+        copy=False,
+        tracking=True,
+        index=True,
     )
     timer_state = fields.Selection(
         [("stopped", "Stopped"), ("running", "Running"), ("paused", "Paused")],
-        string="Timer", required=True, default="stopped", copy=False,
+        string="Timer",
+        required=True,
+        default="stopped",
+        copy=False,
     )
     is_running = fields.Boolean(
-        string="Timer Running", compute="_compute_times", store=True,
+        string="Timer Running",
+        compute="_compute_times",
+        store=True,
         help="An open time segment exists.",
     )
     time_ids = fields.One2many("field.intervention.time", "intervention_id", string="Time Segments", copy=False)
     date_start = fields.Datetime(string="Actual Start", compute="_compute_times", store=True)
     date_end = fields.Datetime(string="Actual End", compute="_compute_times", store=True)
     duration = fields.Float(
-        string="Worked Time", compute="_compute_times", store=True, aggregator="sum",
+        string="Worked Time",
+        compute="_compute_times",
+        store=True,
+        aggregator="sum",
         help="Worked hours, pauses excluded (per technician).",
     )
     pause_duration = fields.Float(
-        string="Pauses", compute="_compute_times", store=True, aggregator="sum",
+        string="Pauses",
+        compute="_compute_times",
+        store=True,
+        aggregator="sum",
         help="Hours between the first start and the last stop that were not worked.",
     )
     intervention_date = fields.Date(
-        string="Service Date", compute="_compute_intervention_date", store=True, index=True,
+        string="Service Date",
+        compute="_compute_intervention_date",
+        store=True,
+        index=True,
         help="Day of the actual start, else of the planned date. It is the date of the service on the invoice.",
     )
     travel_duration = fields.Float(string="Travel Time", help="Travel time in hours.")
@@ -95,7 +151,7 @@ class FieldIntervention(models.Model):
     timesheet_ids = fields.One2many(
         "account.analytic.line", "intervention_id", string="Timesheets", copy=False, readonly=True
     )
-    photo_count = fields.Integer(compute="_compute_photo_count", string="Photo Count")
+    photo_count = fields.Integer(compute="_compute_photo_count")
 
     # ------------------------------------------------------------------
     # Computes
@@ -161,9 +217,10 @@ class FieldIntervention(models.Model):
             rec.photo_count = len(rec.photo_ids)
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for rec in self:
             rec.access_url = f"/my/interventions/{rec.id}"
+        return res
 
     # ------------------------------------------------------------------
     # Constraints
@@ -172,18 +229,20 @@ class FieldIntervention(models.Model):
     def _check_task_field_service(self):
         for rec in self:
             if not rec.task_id.is_field_service:
-                raise ValidationError(self.env._(
-                    "Mission %(task)s is not in a field service project: flag its project as field service first.",
-                    task=rec.task_id.display_name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Mission %(task)s is not in a field service project: flag its project as field service first.",
+                        task=rec.task_id.display_name,
+                    )
+                )
 
     @api.constrains("travel_duration", "travel_distance")
     def _check_travel(self):
         for rec in self:
             if rec.travel_duration < 0 or rec.travel_distance < 0:
-                raise ValidationError(self.env._(
-                    "Travel time and distance of %(name)s cannot be negative.", name=rec.name
-                ))
+                raise ValidationError(
+                    self.env._("Travel time and distance of %(name)s cannot be negative.", name=rec.name)
+                )
 
     # ------------------------------------------------------------------
     # CRUD
@@ -209,9 +268,9 @@ class FieldIntervention(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_started(self):
         if any(rec.state not in ("draft", "cancel") for rec in self):
-            raise UserError(self.env._(
-                "Only draft or cancelled interventions can be deleted. Cancel the intervention first."
-            ))
+            raise UserError(
+                self.env._("Only draft or cancelled interventions can be deleted. Cancel the intervention first.")
+            )
 
     def unlink(self):
         timesheets_sudo = self.sudo().timesheet_ids
@@ -235,9 +294,20 @@ class FieldIntervention(models.Model):
     def _get_content_fields(self):
         """Names of the intervention fields that are part of the report content."""
         return {
-            "task_id", "partner_id", "site_id", "technician_ids", "planned_date", "company_id",
-            "time_ids", "travel_duration", "travel_distance", "work_description", "findings",
-            "checklist_line_ids", "part_ids", "photo_ids",
+            "task_id",
+            "partner_id",
+            "site_id",
+            "technician_ids",
+            "planned_date",
+            "company_id",
+            "time_ids",
+            "travel_duration",
+            "travel_distance",
+            "work_description",
+            "findings",
+            "checklist_line_ids",
+            "part_ids",
+            "photo_ids",
         }
 
     def _check_content_editable(self):
@@ -245,29 +315,29 @@ class FieldIntervention(models.Model):
         locked = self.filtered(lambda rec: rec.state in rec._get_locked_states())
         if locked:
             state_labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(self.env._(
-                "Intervention %(name)s is %(state)s: its report can no longer be modified. "
-                "Reopen it (if allowed) or create a new intervention.",
-                name=locked[0].name, state=state_labels.get(locked[0].state, locked[0].state),
-            ))
+            raise UserError(
+                self.env._(
+                    "Intervention %(name)s is %(state)s: its report can no longer be modified. "
+                    "Reopen it (if allowed) or create a new intervention.",
+                    name=locked[0].name,
+                    state=state_labels.get(locked[0].state, locked[0].state),
+                )
+            )
 
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
-    def _check_state(self, allowed, action_label):
-        for rec in self:
-            if rec.state not in allowed:
-                state_labels = dict(self._fields["state"]._description_selection(self.env))
-                raise UserError(self.env._(
-                    "You cannot %(action)s intervention %(name)s while it is %(state)s.",
-                    action=action_label, name=rec.name, state=state_labels.get(rec.state),
-                ))
+    def _check_state(self, allowed, message):
+        """Raise ``message`` (translated, with %(name)s and %(state)s placeholders) if one of the
+        interventions is not in one of the ``allowed`` states."""
+        wrong = self.filtered(lambda rec: rec.state not in allowed)
+        if wrong:
+            state_labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(message % {"name": wrong[0].name, "state": state_labels.get(wrong[0].state)})
 
     def _open_segment(self):
         now = fields.Datetime.now()
-        self.env["field.intervention.time"].create(
-            [{"intervention_id": rec.id, "date_start": now} for rec in self]
-        )
+        self.env["field.intervention.time"].create([{"intervention_id": rec.id, "date_start": now} for rec in self])
 
     def _close_segment(self):
         now = fields.Datetime.now()
@@ -276,7 +346,7 @@ class FieldIntervention(models.Model):
 
     def action_start(self):
         """Start the intervention: draft -> in progress, the timer runs."""
-        self._check_state(["draft"], self.env._("start"))
+        self._check_state(["draft"], self.env._("Only a draft intervention can be started: %(name)s is %(state)s."))
         self._check_technician_employees()
         self.write({"state": "in_progress", "timer_state": "running"})
         self._open_segment()
@@ -284,19 +354,25 @@ class FieldIntervention(models.Model):
 
     def action_pause(self):
         """Pause the timer: the pause is not counted as worked time."""
-        self._check_state(["in_progress"], self.env._("pause"))
+        self._check_state(
+            ["in_progress"], self.env._("Only an intervention in progress can be paused: %(name)s is %(state)s.")
+        )
         not_running = self.filtered(lambda r: r.timer_state != "running")
         if not_running:
-            raise UserError(self.env._(
-                "The timer of %(name)s is not running: press Start or Resume first.", name=not_running[0].name
-            ))
+            raise UserError(
+                self.env._(
+                    "The timer of %(name)s is not running: press Start or Resume first.", name=not_running[0].name
+                )
+            )
         self._close_segment()
         self.write({"timer_state": "paused"})
         return True
 
     def action_resume(self):
         """Resume the timer after a pause or a stop."""
-        self._check_state(["in_progress"], self.env._("resume"))
+        self._check_state(
+            ["in_progress"], self.env._("Only an intervention in progress can be resumed: %(name)s is %(state)s.")
+        )
         running = self.filtered(lambda r: r.timer_state == "running")
         if running:
             raise UserError(self.env._("The timer of %(name)s is already running.", name=running[0].name))
@@ -308,34 +384,39 @@ class FieldIntervention(models.Model):
         """Stop the timer; the intervention stays in progress until marked done."""
         for rec in self:
             if rec.state != "in_progress" or rec.timer_state == "stopped":
-                raise UserError(self.env._(
-                    "The timer of %(name)s is not running: press Start before Stop.", name=rec.name
-                ))
+                raise UserError(
+                    self.env._("The timer of %(name)s is not running: press Start before Stop.", name=rec.name)
+                )
         self._close_segment()
         self.write({"timer_state": "stopped"})
         return True
 
     def action_done(self):
         """Mark the intervention done (ready for the customer)."""
-        self._check_state(["in_progress"], self.env._("mark as done"))
+        self._check_state(
+            ["in_progress"], self.env._("Only an intervention in progress can be marked done: %(name)s is %(state)s.")
+        )
         for rec in self:
             if rec.timer_state != "stopped" or rec.is_running:
                 raise UserError(self.env._("Stop the timer of %(name)s before marking it done.", name=rec.name))
             if not rec.duration:
-                raise UserError(self.env._(
-                    "No time is recorded on %(name)s: press Start and Stop, or add a time segment.", name=rec.name
-                ))
+                raise UserError(
+                    self.env._(
+                        "No time is recorded on %(name)s: press Start and Stop, or add a time segment.", name=rec.name
+                    )
+                )
             if not (rec.work_description or "").strip():
-                raise UserError(self.env._(
-                    "Describe the work done on %(name)s before marking it done.", name=rec.name
-                ))
+                raise UserError(self.env._("Describe the work done on %(name)s before marking it done.", name=rec.name))
         self._sync_timesheets()
         self.write({"state": "done"})
         return True
 
     def action_cancel(self):
         """Cancel the intervention; its timesheets are removed."""
-        self._check_state(["draft", "in_progress"], self.env._("cancel"))
+        self._check_state(
+            ["draft", "in_progress"],
+            self.env._("Only a draft or in progress intervention can be cancelled: %(name)s is %(state)s."),
+        )
         self.check_access("write")
         # cancelled work is not counted: drop the timesheets while the content is still editable
         self.sudo().timesheet_ids.unlink()
@@ -345,13 +426,15 @@ class FieldIntervention(models.Model):
 
     def action_reopen(self):
         """Reopen a done intervention to correct it."""
-        self._check_state(["done"], self.env._("reopen"))
+        self._check_state(["done"], self.env._("Only a done intervention can be reopened: %(name)s is %(state)s."))
         self.write({"state": "in_progress"})
         return True
 
     def action_reset_draft(self):
         """Set a cancelled intervention back to draft."""
-        self._check_state(["cancel"], self.env._("reset to draft"))
+        self._check_state(
+            ["cancel"], self.env._("Only a cancelled intervention can be reset to draft: %(name)s is %(state)s.")
+        )
         self.write({"state": "draft"})
         return True
 
@@ -372,18 +455,26 @@ class FieldIntervention(models.Model):
     def _next_sequence_number(self):
         """Next number of the company's intervention sequence (created on the fly for new companies)."""
         self.ensure_one()
-        sequence_sudo = self.env["ir.sequence"].sudo().search(
-            [("code", "=", "field.intervention"), ("company_id", "=", self.company_id.id)], limit=1
+        sequence_sudo = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search([("code", "=", "field.intervention"), ("company_id", "=", self.company_id.id)], limit=1)
         )
         if not sequence_sudo:
-            sequence_sudo = self.env["ir.sequence"].sudo().create({
-                "name": self.env._("Intervention %(company)s", company=self.company_id.name),
-                "code": "field.intervention",
-                "prefix": "BI/%(year)s/",
-                "padding": 5,
-                "use_date_range": True,
-                "company_id": self.company_id.id,
-            })
+            sequence_sudo = (
+                self.env["ir.sequence"]
+                .sudo()
+                .create(
+                    {
+                        "name": self.env._("Intervention %(company)s", company=self.company_id.name),
+                        "code": "field.intervention",
+                        "prefix": "BI/%(year)s/",
+                        "padding": 5,
+                        "use_date_range": True,
+                        "company_id": self.company_id.id,
+                    }
+                )
+            )
         return sequence_sudo.next_by_id()
 
     def _fill_checklist_from_template(self):
@@ -398,10 +489,16 @@ class FieldIntervention(models.Model):
 
     def _get_technician_employees(self):
         """Map (user id, company id) -> employee id for the technicians of the interventions."""
-        employees_sudo = self.env["hr.employee"].sudo().search([
-            ("user_id", "in", self.technician_ids.ids),
-            ("company_id", "in", self.company_id.ids),
-        ])
+        employees_sudo = (
+            self.env["hr.employee"]
+            .sudo()
+            .search(
+                [
+                    ("user_id", "in", self.technician_ids.ids),
+                    ("company_id", "in", self.company_id.ids),
+                ]
+            )
+        )
         return {(emp.user_id.id, emp.company_id.id): emp.id for emp in employees_sudo}
 
     def _check_technician_employees(self):
@@ -409,11 +506,14 @@ class FieldIntervention(models.Model):
         for rec in self:
             for user in rec.technician_ids:
                 if (user.id, rec.company_id.id) not in employee_map:
-                    raise UserError(self.env._(
-                        "Technician %(user)s has no employee in company %(company)s: "
-                        "ask a manager to create one so that the time can be recorded.",
-                        user=user.name, company=rec.company_id.name,
-                    ))
+                    raise UserError(
+                        self.env._(
+                            "Technician %(user)s has no employee in company %(company)s: "
+                            "ask a manager to create one so that the time can be recorded.",
+                            user=user.name,
+                            company=rec.company_id.name,
+                        )
+                    )
 
     def _prepare_timesheet_values(self, user, employee_id):
         self.ensure_one()
@@ -438,8 +538,8 @@ class FieldIntervention(models.Model):
         if not self:
             return
         self.check_access("write")
-        AnalyticLine_sudo = self.env["account.analytic.line"].sudo().with_context(
-            allowed_company_ids=self.company_id.ids
+        AnalyticLine_sudo = (
+            self.env["account.analytic.line"].sudo().with_context(allowed_company_ids=self.company_id.ids)
         )
         lines_sudo = AnalyticLine_sudo.search([("intervention_id", "in", self.ids)])
         existing = defaultdict(lambda: AnalyticLine_sudo)
@@ -461,7 +561,8 @@ class FieldIntervention(models.Model):
                 to_unlink |= lines[1:]
                 line = lines[0]
                 changed = {
-                    key: value for key, value in vals.items()
+                    key: value
+                    for key, value in vals.items()
                     if key in ("name", "task_id", "date", "unit_amount", "employee_id")
                     and line._fields[key].convert_to_write(line[key], line) != value
                 }

@@ -6,17 +6,16 @@ class FieldInterventionChecklistLine(models.Model):
     _description = "Intervention Checklist Item"
     _order = "intervention_id, sequence, id"
 
-    intervention_id = fields.Many2one(
-        "field.intervention", string="Intervention", required=True, index=True, ondelete="cascade"
-    )
+    intervention_id = fields.Many2one("field.intervention", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="intervention_id.company_id", store=True, string="Company")
     sequence = fields.Integer(default=10)
     name = fields.Char(string="Check", required=True)
     result = fields.Selection(
         [("todo", "To Do"), ("done", "Done"), ("not_done", "Not Done"), ("na", "N/A")],
-        string="Result", required=True, default="todo",
+        required=True,
+        default="todo",
     )
-    note = fields.Char(string="Note")
+    note = fields.Char()
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -6,9 +6,7 @@ class FieldInterventionChecklistTemplate(models.Model):
     _description = "Intervention Checklist Template Item"
     _order = "project_id, sequence, id"
 
-    project_id = fields.Many2one(
-        "project.project", string="Project", required=True, index=True, ondelete="cascade"
-    )
+    project_id = fields.Many2one("project.project", required=True, index=True, ondelete="cascade")
     sequence = fields.Integer(default=10)
     name = fields.Char(string="Check", required=True, translate=True)
     active = fields.Boolean(default=True)

@@ -8,26 +8,29 @@ class FieldInterventionPart(models.Model):
     _order = "intervention_id, sequence, id"
     _check_company_auto = True
 
-    intervention_id = fields.Many2one(
-        "field.intervention", string="Intervention", required=True, index=True, ondelete="cascade"
-    )
+    intervention_id = fields.Many2one("field.intervention", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="intervention_id.company_id", store=True, string="Company")
     sequence = fields.Integer(default=10)
     product_id = fields.Many2one(
-        "product.product", string="Product", required=True, check_company=True,
+        "product.product",
+        required=True,
+        check_company=True,
         domain="[('sale_ok', '=', True)]",
     )
-    name = fields.Char(
-        string="Description", compute="_compute_name", store=True, readonly=False, precompute=True
-    )
-    quantity = fields.Float(string="Quantity", default=1.0, digits="Product Unit of Measure", required=True)
+    name = fields.Char(string="Description", compute="_compute_name", store=True, readonly=False, precompute=True)
+    quantity = fields.Float(default=1.0, digits="Product Unit of Measure", required=True)
     product_uom_category_id = fields.Many2one(related="product_id.uom_id.category_id")
     product_uom_id = fields.Many2one(
-        "uom.uom", string="Unit", compute="_compute_product_uom_id", store=True, readonly=False,
-        precompute=True, domain="[('category_id', '=', product_uom_category_id)]",
+        "uom.uom",
+        string="Unit",
+        compute="_compute_product_uom_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        domain="[('category_id', '=', product_uom_category_id)]",
     )
 
-    _sql_constraints = [
+    _sql_constraints = [  # noqa: RUF012
         ("quantity_positive", "CHECK(quantity > 0)", "The quantity of a part must be positive."),
     ]
 
@@ -50,10 +53,12 @@ class FieldInterventionPart(models.Model):
                 part._raise_quantity_error(part.product_id)
 
     def _raise_quantity_error(self, product):
-        raise ValidationError(self.env._(
-            "The quantity of %(product)s must be greater than zero: enter the quantity used "
-            "or remove the line.", product=product.display_name,
-        ))
+        raise ValidationError(
+            self.env._(
+                "The quantity of %(product)s must be greater than zero: enter the quantity used or remove the line.",
+                product=product.display_name,
+            )
+        )
 
     def _precheck_quantity(self, vals):
         """Refuse a non-positive quantity before the database constraint does (clear message)."""

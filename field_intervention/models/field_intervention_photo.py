@@ -14,16 +14,12 @@ class FieldInterventionPhoto(models.Model):
     _description = "Intervention Photo"
     _order = "intervention_id, sequence, id"
 
-    intervention_id = fields.Many2one(
-        "field.intervention", string="Intervention", required=True, index=True, ondelete="cascade"
-    )
+    intervention_id = fields.Many2one("field.intervention", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="intervention_id.company_id", store=True, string="Company")
     sequence = fields.Integer(default=10)
     name = fields.Char(string="Caption")
     image = fields.Image(string="Photo", required=True, max_width=1920, max_height=1920)
-    image_256 = fields.Image(
-        string="Thumbnail", related="image", max_width=256, max_height=256, store=True
-    )
+    image_256 = fields.Image(string="Thumbnail", related="image", max_width=256, max_height=256, store=True)
 
     @api.model
     def _check_image_payload(self, data):
@@ -35,15 +31,17 @@ class FieldInterventionPhoto(models.Model):
         except (binascii.Error, ValueError) as error:
             raise UserError(self.env._("The photo could not be read: take or choose the photo again.")) from error
         if len(raw) > MAX_PHOTO_SIZE:
-            raise UserError(self.env._(
-                "The photo is too large (%(size)s MB, maximum %(max)s MB): "
-                "take it again with a lower resolution.",
-                size=round(len(raw) / 1024 / 1024, 1), max=MAX_PHOTO_SIZE // 1024 // 1024,
-            ))
+            raise UserError(
+                self.env._(
+                    "The photo is too large (%(size)s MB, maximum %(max)s MB): take it again with a lower resolution.",
+                    size=round(len(raw) / 1024 / 1024, 1),
+                    max=MAX_PHOTO_SIZE // 1024 // 1024,
+                )
+            )
         if guess_mimetype(raw) not in ACCEPTED_MIMETYPES:
-            raise UserError(self.env._(
-                "This file is not a photo: choose a JPEG or PNG image (or take a picture with the camera)."
-            ))
+            raise UserError(
+                self.env._("This file is not a photo: choose a JPEG or PNG image (or take a picture with the camera).")
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -7,15 +9,11 @@ class FieldInterventionTime(models.Model):
     _description = "Intervention Time Segment"
     _order = "date_start, id"
 
-    intervention_id = fields.Many2one(
-        "field.intervention", string="Intervention", required=True, index=True, ondelete="cascade"
-    )
+    intervention_id = fields.Many2one("field.intervention", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="intervention_id.company_id", store=True, string="Company")
     date_start = fields.Datetime(string="Start", required=True, default=fields.Datetime.now)
     date_end = fields.Datetime(string="End")
-    duration = fields.Float(
-        string="Duration", compute="_compute_duration", store=True, help="Duration in hours."
-    )
+    duration = fields.Float(compute="_compute_duration", store=True, help="Duration in hours.")
 
     @api.depends("date_start", "date_end")
     def _compute_duration(self):
@@ -29,21 +27,26 @@ class FieldInterventionTime(models.Model):
     def _check_dates(self):
         for segment in self:
             if segment.date_end and segment.date_end < segment.date_start:
-                raise ValidationError(self.env._(
-                    "A time segment cannot end before it starts: correct the end of the segment "
-                    "starting at %(start)s.", start=segment.date_start,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "A time segment cannot end before it starts: correct the end of the segment "
+                        "starting at %(start)s.",
+                        start=segment.date_start,
+                    )
+                )
 
     @api.constrains("intervention_id", "date_start", "date_end")
     def _check_overlap(self):
         for intervention in self.intervention_id:
             segments = intervention.time_ids.sorted(lambda t: (t.date_start, t.id))
-            for previous, current in zip(segments, segments[1:]):
+            for previous, current in pairwise(segments):
                 if not previous.date_end or previous.date_end > current.date_start:
-                    raise ValidationError(self.env._(
-                        "Time segments of %(name)s overlap: correct their start and end times.",
-                        name=intervention.name,
-                    ))
+                    raise ValidationError(
+                        self.env._(
+                            "Time segments of %(name)s overlap: correct their start and end times.",
+                            name=intervention.name,
+                        )
+                    )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -10,14 +10,12 @@ class ProjectProject(models.Model):
     )
     labour_product_id = fields.Many2one(
         "product.product",
-        string="Labour Product",
         domain="[('type', '=', 'service')]",
         check_company=True,
         help="Service product used to value the technicians' worked time.",
     )
     travel_product_id = fields.Many2one(
         "product.product",
-        string="Travel Product",
         domain="[('type', '=', 'service')]",
         check_company=True,
         help="Service product used to value travel time or distance.",
@@ -34,22 +32,17 @@ class ProjectProject(models.Model):
     checklist_template_ids = fields.One2many(
         "field.intervention.checklist.template",
         "project_id",
-        string="Checklist Template",
         help="Items copied to the checklist of every new intervention of this project.",
     )
     intervention_ids = fields.One2many("field.intervention", "project_id", string="Interventions")
-    intervention_count = fields.Integer(compute="_compute_intervention_count", string="Intervention Count")
+    intervention_count = fields.Integer(compute="_compute_intervention_count")
 
     def _compute_intervention_count(self):
         Intervention = self.env["field.intervention"]
         if not Intervention.has_access("read"):
             self.intervention_count = 0
             return
-        counts = dict(
-            Intervention._read_group(
-                [("project_id", "in", self.ids)], ["project_id"], ["__count"]
-            )
-        )
+        counts = dict(Intervention._read_group([("project_id", "in", self.ids)], ["project_id"], ["__count"]))
         for project in self:
             project.intervention_count = counts.get(project, 0)
 

@@ -16,33 +16,27 @@ def osm_search_url(partner):
 class ProjectTask(models.Model):
     _inherit = "project.task"
 
-    is_field_service = fields.Boolean(
-        related="project_id.is_field_service", store=True, string="Field Service Mission"
-    )
+    is_field_service = fields.Boolean(related="project_id.is_field_service", store=True, string="Field Service Mission")
     intervention_site_id = fields.Many2one(
         "res.partner",
-        string="Intervention Site",
         compute="_compute_intervention_site_id",
         store=True,
         readonly=False,
         index="btree_not_null",
         help="Address where the technicians go. Defaults to the customer.",
     )
-    intervention_site_phone = fields.Char(
-        related="intervention_site_id.phone", string="Site Phone", readonly=True
-    )
+    intervention_site_phone = fields.Char(related="intervention_site_id.phone", string="Site Phone", readonly=True)
     intervention_site_map_url = fields.Char(
-        string="Map Link", compute="_compute_intervention_site_map_url",
+        string="Map Link",
+        compute="_compute_intervention_site_map_url",
         help="OpenStreetMap search link for the intervention site address.",
     )
     planned_date_start = fields.Datetime(
         string="Planned Start", index=True, help="Beginning of the time window agreed with the customer."
     )
-    planned_date_end = fields.Datetime(
-        string="Planned End", help="End of the time window agreed with the customer."
-    )
+    planned_date_end = fields.Datetime(string="Planned End", help="End of the time window agreed with the customer.")
     intervention_ids = fields.One2many("field.intervention", "task_id", string="Interventions")
-    intervention_count = fields.Integer(compute="_compute_intervention_count", string="Intervention Count")
+    intervention_count = fields.Integer(compute="_compute_intervention_count")
 
     @api.depends("partner_id")
     def _compute_intervention_site_id(self):
@@ -65,11 +59,7 @@ class ProjectTask(models.Model):
         if not Intervention.has_access("read"):
             self.intervention_count = 0
             return
-        counts = dict(
-            Intervention._read_group(
-                [("task_id", "in", self.ids)], ["task_id"], ["__count"]
-            )
-        )
+        counts = dict(Intervention._read_group([("task_id", "in", self.ids)], ["task_id"], ["__count"]))
         for task in self:
             task.intervention_count = counts.get(task, 0)
 
@@ -78,7 +68,9 @@ class ProjectTask(models.Model):
         for task in self:
             if task.planned_date_start and task.planned_date_end and task.planned_date_end < task.planned_date_start:
                 raise ValidationError(
-                    self.env._("The planned end of mission %(task)s must be after its planned start.", task=task.display_name)
+                    self.env._(
+                        "The planned end of mission %(task)s must be after its planned start.", task=task.display_name
+                    )
                 )
 
     def action_view_interventions(self):

@@ -45,18 +45,27 @@ FORM_SPEC = {
     "work_description": {},
     "findings": {},
     "checklist_line_ids": {"fields": {"sequence": {}, "name": {}, "result": {}, "note": {}}},
-    "part_ids": {"fields": {
-        "sequence": {}, "name": {}, "quantity": {},
-        "product_id": {"fields": {"display_name": {}}},
-        "product_uom_id": {"fields": {"display_name": {}}},
-        "product_uom_category_id": {"fields": {}},
-        "company_id": {"fields": {}},
-    }},
+    "part_ids": {
+        "fields": {
+            "sequence": {},
+            "name": {},
+            "quantity": {},
+            "product_id": {"fields": {"display_name": {}}},
+            "product_uom_id": {"fields": {"display_name": {}}},
+            "product_uom_category_id": {"fields": {}},
+            "company_id": {"fields": {}},
+        }
+    },
     "photo_ids": {"fields": {"image_256": {}, "name": {}}},
     "time_ids": {"fields": {"date_start": {}, "date_end": {}, "duration": {}}},
-    "timesheet_ids": {"fields": {
-        "date": {}, "name": {}, "unit_amount": {}, "employee_id": {"fields": {"display_name": {}}},
-    }},
+    "timesheet_ids": {
+        "fields": {
+            "date": {},
+            "name": {},
+            "unit_amount": {},
+            "employee_id": {"fields": {"display_name": {}}},
+        }
+    },
 }
 
 
@@ -66,15 +75,18 @@ class TestQueryCount(FieldInterventionCommon):
 
     def _make(self, count):
         today = fields.Datetime.now().replace(hour=9, minute=0, second=0, microsecond=0)
-        vals_list = [{
-            "task_id": self.task.id,
-            "technician_ids": [Command.set((self.tech_a | self.tech_b).ids)],
-            "planned_date": today,
-            "part_ids": [Command.create({"product_id": self.part_product.id, "quantity": 1 + i % 3})],
-            "time_ids": [Command.create({"date_start": today, "date_end": today.replace(hour=10)})],
-            "state": "in_progress",
-            "work_description": f"Travaux {i}",
-        } for i in range(count)]
+        vals_list = [
+            {
+                "task_id": self.task.id,
+                "technician_ids": [Command.set((self.tech_a | self.tech_b).ids)],
+                "planned_date": today,
+                "part_ids": [Command.create({"product_id": self.part_product.id, "quantity": 1 + i % 3})],
+                "time_ids": [Command.create({"date_start": today, "date_end": today.replace(hour=10)})],
+                "state": "in_progress",
+                "work_description": f"Travaux {i}",
+            }
+            for i in range(count)
+        ]
         return self.env["field.intervention"].create(vals_list)
 
     def _count_queries(self, func):
@@ -88,7 +100,9 @@ class TestQueryCount(FieldInterventionCommon):
         Intervention = self.env["field.intervention"].with_user(self.tech_a).with_context(bin_size=True)
         domain = [
             ("technician_ids", "in", [self.tech_a.id]),
-            "|", ("intervention_date", "=", fields.Date.context_today(Intervention)), ("state", "=", "in_progress"),
+            "|",
+            ("intervention_date", "=", fields.Date.context_today(Intervention)),
+            ("state", "=", "in_progress"),
         ]
         kanban = self._count_queries(
             lambda: Intervention.web_search_read(domain, KANBAN_SPEC, limit=80, count_limit=10001)
@@ -103,9 +117,14 @@ class TestQueryCount(FieldInterventionCommon):
         large = self._measure(first[0])
         _logger.info(
             "field_intervention query counts: kanban %s (10) vs %s (500), form %s (10) vs %s (500)",
-            small[0], large[0], small[1], large[1],
+            small[0],
+            large[0],
+            small[1],
+            large[1],
         )
-        self.assertEqual(large[0], small[0], "the 'My interventions' kanban must not cost more queries with more interventions")
+        self.assertEqual(
+            large[0], small[0], "the 'My interventions' kanban must not cost more queries with more interventions"
+        )
         self.assertEqual(large[1], small[1], "the intervention form must not cost more queries with more interventions")
         self.assertLessEqual(small[0], 15)
         self.assertLessEqual(small[1], 30)

@@ -22,11 +22,13 @@ class TestReport(FieldInterventionCommon, HttpCase):
             intervention.with_user(self.tech_a).action_start()
         with freeze_time("2026-03-02 09:30:00"):
             intervention.with_user(self.tech_a).action_stop()
-        intervention.write({
-            "work_description": "Remplacement du filtre et réglage du brûleur",
-            "findings": "Prévoir le remplacement du vase d'expansion",
-            "part_ids": [Command.create({"product_id": self.part_product.id, "quantity": 3})],
-        })
+        intervention.write(
+            {
+                "work_description": "Remplacement du filtre et réglage du brûleur",
+                "findings": "Prévoir le remplacement du vase d'expansion",
+                "part_ids": [Command.create({"product_id": self.part_product.id, "quantity": 3})],
+            }
+        )
         intervention.checklist_line_ids[0].write({"result": "done", "note": "1,5 bar"})
         intervention.with_user(self.tech_a).action_done()
 

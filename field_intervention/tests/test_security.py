@@ -7,19 +7,25 @@ from .common import FieldInterventionCommon
 
 @tagged("-at_install", "post_install")
 class TestSecurity(FieldInterventionCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.intervention_a = cls._create_intervention(work_description="Secret A")
         cls.intervention_b = cls._create_intervention(cls.tech_b, work_description="Secret B")
-        other_project = cls.env["project.project"].create({
-            "name": "Other FS", "is_field_service": True, "company_id": cls.other_company.id,
-        })
+        other_project = cls.env["project.project"].create(
+            {
+                "name": "Other FS",
+                "is_field_service": True,
+                "company_id": cls.other_company.id,
+            }
+        )
         other_task = cls.env["project.task"].create({"name": "Other mission", "project_id": other_project.id})
-        cls.intervention_other = cls.env["field.intervention"].create({
-            "task_id": other_task.id, "technician_ids": [Command.set(cls.tech_other.ids)],
-        })
+        cls.intervention_other = cls.env["field.intervention"].create(
+            {
+                "task_id": other_task.id,
+                "technician_ids": [Command.set(cls.tech_other.ids)],
+            }
+        )
         cls.all_interventions = cls.intervention_a | cls.intervention_b | cls.intervention_other
 
     def _visible(self, user):
@@ -63,10 +69,14 @@ class TestSecurity(FieldInterventionCommon):
     def test_technician_records_own_job(self):
         intervention = self.intervention_a.with_user(self.tech_a)
         intervention.action_start()
-        intervention.write({
-            "part_ids": [Command.create({"product_id": self.part_product.id, "quantity": 2})],
-            "checklist_line_ids": [Command.update(self.intervention_a.checklist_line_ids[0].id, {"result": "done"})],
-        })
+        intervention.write(
+            {
+                "part_ids": [Command.create({"product_id": self.part_product.id, "quantity": 2})],
+                "checklist_line_ids": [
+                    Command.update(self.intervention_a.checklist_line_ids[0].id, {"result": "done"})
+                ],
+            }
+        )
         intervention.action_stop()
         self.assertEqual(intervention.part_ids.quantity, 2)
         self.assertEqual(intervention.checklist_line_ids[0].result, "done")

@@ -9,7 +9,6 @@ from .common import FieldInterventionCommon
 
 @tagged("-at_install", "post_install")
 class TestStateMachine(FieldInterventionCommon):
-
     def test_create_defaults(self):
         intervention = self.env["field.intervention"].with_user(self.tech_a).create({"task_id": self.task.id})
         self.assertRegex(intervention.name, r"^BI/\d{4}/\d{5}$")
@@ -29,13 +28,23 @@ class TestStateMachine(FieldInterventionCommon):
         first = self._create_intervention()
         second = self._create_intervention()
         self.assertEqual(int(second.name[-5:]), int(first.name[-5:]) + 1)
-        other_project = self.env["project.project"].create({
-            "name": "Other FS", "is_field_service": True, "company_id": self.other_company.id,
-        })
-        other_task = self.env["project.task"].create({
-            "name": "Other mission", "project_id": other_project.id, "partner_id": self.customer.id,
-        })
-        other = self.env["field.intervention"].create({"task_id": other_task.id, "technician_ids": [Command.set(self.tech_other.ids)]})
+        other_project = self.env["project.project"].create(
+            {
+                "name": "Other FS",
+                "is_field_service": True,
+                "company_id": self.other_company.id,
+            }
+        )
+        other_task = self.env["project.task"].create(
+            {
+                "name": "Other mission",
+                "project_id": other_project.id,
+                "partner_id": self.customer.id,
+            }
+        )
+        other = self.env["field.intervention"].create(
+            {"task_id": other_task.id, "technician_ids": [Command.set(self.tech_other.ids)]}
+        )
         self.assertEqual(other.company_id, self.other_company)
         self.assertTrue(other.name.endswith("00001"))
 
@@ -97,9 +106,18 @@ class TestStateMachine(FieldInterventionCommon):
         intervention.work_description = "Something"
         with self.assertRaisesRegex(UserError, "No time is recorded"):
             intervention.action_done()
-        intervention.write({"time_ids": [Command.create({
-            "date_start": "2026-03-02 08:00:00", "date_end": "2026-03-02 09:00:00",
-        })]})
+        intervention.write(
+            {
+                "time_ids": [
+                    Command.create(
+                        {
+                            "date_start": "2026-03-02 08:00:00",
+                            "date_end": "2026-03-02 09:00:00",
+                        }
+                    )
+                ]
+            }
+        )
         intervention.work_description = "  "
         with self.assertRaisesRegex(UserError, "Describe the work"):
             intervention.action_done()
@@ -122,12 +140,14 @@ class TestStateMachine(FieldInterventionCommon):
 
     def test_locked_content(self):
         intervention = self._create_intervention()
-        intervention.write({
-            "state": "in_progress",
-            "work_description": "Travaux",
-            "time_ids": [Command.create({"date_start": "2026-03-02 08:00:00", "date_end": "2026-03-02 09:00:00"})],
-            "part_ids": [Command.create({"product_id": self.part_product.id, "quantity": 1})],
-        })
+        intervention.write(
+            {
+                "state": "in_progress",
+                "work_description": "Travaux",
+                "time_ids": [Command.create({"date_start": "2026-03-02 08:00:00", "date_end": "2026-03-02 09:00:00"})],
+                "part_ids": [Command.create({"product_id": self.part_product.id, "quantity": 1})],
+            }
+        )
         intervention.with_user(self.tech_a).action_done()
         self.assertEqual(intervention._get_locked_states(), ["done", "cancel"])
         self.assertIn("work_description", intervention._get_content_fields())

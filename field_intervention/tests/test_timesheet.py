@@ -8,7 +8,6 @@ from .common import FieldInterventionCommon
 
 @tagged("-at_install", "post_install")
 class TestTimesheet(FieldInterventionCommon):
-
     def _lines(self, intervention):
         return self.env["account.analytic.line"].search([("intervention_id", "=", intervention.id)])
 
@@ -52,9 +51,18 @@ class TestTimesheet(FieldInterventionCommon):
         intervention.with_user(self.tech_a).time_ids.date_end = "2026-03-02 09:00:00"
         self.assertEqual(self._lines(intervention).mapped("unit_amount"), [1.0, 1.0])
         # a second segment the next day is added, the service date stays the first day
-        intervention.write({"time_ids": [Command.create({
-            "date_start": "2026-03-03 08:00:00", "date_end": "2026-03-03 08:30:00",
-        })]})
+        intervention.write(
+            {
+                "time_ids": [
+                    Command.create(
+                        {
+                            "date_start": "2026-03-03 08:00:00",
+                            "date_end": "2026-03-03 08:30:00",
+                        }
+                    )
+                ]
+            }
+        )
         self.assertEqual(self._lines(intervention).mapped("unit_amount"), [1.5, 1.5])
         # a technician leaves: his timesheet goes
         intervention.technician_ids = [Command.unlink(self.tech_b.id)]
@@ -77,10 +85,12 @@ class TestTimesheet(FieldInterventionCommon):
     def test_manager_sync(self):
         """A manager records time for a technician: the timesheet is the technician's."""
         intervention = self._create_intervention().with_user(self.manager)
-        intervention.write({
-            "state": "in_progress",
-            "time_ids": [Command.create({"date_start": "2026-03-02 08:00:00", "date_end": "2026-03-02 08:45:00"})],
-        })
+        intervention.write(
+            {
+                "state": "in_progress",
+                "time_ids": [Command.create({"date_start": "2026-03-02 08:00:00", "date_end": "2026-03-02 08:45:00"})],
+            }
+        )
         lines = self._lines(intervention)
         self.assertEqual(lines.user_id, self.tech_a)
         self.assertAlmostEqual(lines.unit_amount, 0.75)

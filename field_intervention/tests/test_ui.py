@@ -13,28 +13,49 @@ class TestPhoneTour(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.technician = mail_new_test_user(
-            cls.env, login="fi_tour_tech", name="Thomas Tour",
-            groups="field_intervention.group_field_intervention_technician", tz="Europe/Paris",
+            cls.env,
+            login="fi_tour_tech",
+            name="Thomas Tour",
+            groups="field_intervention.group_field_intervention_technician",
+            tz="Europe/Paris",
+            lang="en_US",
         )
         cls.env["hr.employee"].create({"name": "Thomas Tour", "user_id": cls.technician.id})
-        customer = cls.env["res.partner"].create({
-            "name": "Hôtel du Parc", "street": "5 place Bellecour", "zip": "69002", "city": "Lyon",
-            "phone": "+33 4 78 00 00 00", "country_id": cls.env.ref("base.fr").id,
-        })
+        customer = cls.env["res.partner"].create(
+            {
+                "name": "Hôtel du Parc",
+                "street": "5 place Bellecour",
+                "zip": "69002",
+                "city": "Lyon",
+                "phone": "+33 4 78 00 00 00",
+                "country_id": cls.env.ref("base.fr").id,
+            }
+        )
         cls.env["product.product"].create({"name": "Joint torique 12mm", "type": "consu"})
-        project = cls.env["project.project"].create({
-            "name": "Maintenance tour", "is_field_service": True, "allow_timesheets": True,
-            "privacy_visibility": "employees",
-            "checklist_template_ids": [Command.create({"name": "Test étanchéité"})],
-        })
-        task = cls.env["project.task"].create({
-            "name": "Fuite salle de bain", "project_id": project.id, "partner_id": customer.id,
-            "user_ids": [Command.set(cls.technician.ids)],
-            "planned_date_start": fields.Datetime.now(),
-        })
-        cls.intervention = cls.env["field.intervention"].create({
-            "task_id": task.id, "work_description": "Remplacement du joint",
-        })
+        project = cls.env["project.project"].create(
+            {
+                "name": "Maintenance tour",
+                "is_field_service": True,
+                "allow_timesheets": True,
+                "privacy_visibility": "employees",
+                "checklist_template_ids": [Command.create({"name": "Test étanchéité"})],
+            }
+        )
+        task = cls.env["project.task"].create(
+            {
+                "name": "Fuite salle de bain",
+                "project_id": project.id,
+                "partner_id": customer.id,
+                "user_ids": [Command.set(cls.technician.ids)],
+                "planned_date_start": fields.Datetime.now(),
+            }
+        )
+        cls.intervention = cls.env["field.intervention"].create(
+            {
+                "task_id": task.id,
+                "work_description": "Remplacement du joint",
+            }
+        )
 
     def test_phone_tour(self):
         self.start_tour(
