@@ -151,6 +151,11 @@ class FieldIntervention(models.Model):
     timesheet_ids = fields.One2many(
         "account.analytic.line", "intervention_id", string="Timesheets", copy=False, readonly=True
     )
+    is_locked = fields.Boolean(
+        string="Report Locked",
+        compute="_compute_is_locked",
+        help="The report content can no longer change in this state.",
+    )
     photo_count = fields.Integer(compute="_compute_photo_count")
 
     # ------------------------------------------------------------------
@@ -210,6 +215,11 @@ class FieldIntervention(models.Model):
         for rec in self:
             moment = rec.date_start or rec.planned_date
             rec.intervention_date = fields.Datetime.context_timestamp(rec, moment).date() if moment else False
+
+    @api.depends("state")
+    def _compute_is_locked(self):
+        for rec in self:
+            rec.is_locked = rec.state in rec._get_locked_states()
 
     @api.depends("photo_ids")
     def _compute_photo_count(self):

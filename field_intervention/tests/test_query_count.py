@@ -26,6 +26,7 @@ FORM_SPEC = {
     "state": {},
     "timer_state": {},
     "is_running": {},
+    "is_locked": {},
     "photo_count": {},
     "task_id": {"fields": {"display_name": {}}},
     "project_id": {"fields": {"display_name": {}}},
