@@ -24,13 +24,15 @@ def free_port():
 class OdooServer:
     """One odoo-bin process on loopback; its log is judged like the Odoo test log."""
 
-    def __init__(self, database, workdir, workers=2):
+    def __init__(self, database, workdir, workers=2, extra_args=(), env=None, name="odoo-server"):
         self.database = database
         self.workdir = pathlib.Path(workdir)
         self.workers = workers
+        self.extra_args = list(extra_args)
+        self.env = env  # environment of the process (None: inherit ours)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.logfile = self.workdir / "odoo-server.log"
+        self.logfile = self.workdir / f"{name}.log"
         self.process = None
 
     def command(self):
@@ -50,10 +52,13 @@ class OdooServer:
             f"--workers={self.workers}",
             "--max-cron-threads=0",
             f"--logfile={self.logfile}",
+            *self.extra_args,
         ]
 
     def start(self, timeout=120):
-        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env=self.env
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
