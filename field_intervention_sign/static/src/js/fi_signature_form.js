@@ -2,7 +2,7 @@ import { _t } from "@web/core/l10n/translation";
 import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
 import { redirect } from "@web/core/utils/urls";
-import { useState } from "@odoo/owl";
+import { onMounted, useState } from "@odoo/owl";
 import "@portal/signature_form/signature_form";
 
 const SignatureForm = registry.category("public_components").get("portal.signature_form");
@@ -17,6 +17,8 @@ export class FiSignatureForm extends SignatureForm {
 
     setup() {
         super.setup();
+        // the submit button stays disabled until the pad holds a signature
+        this.signature.isSignatureEmpty = true;
         this.extra = useState({
             email: this.props.defaultEmail || "",
             reserves: "",
@@ -24,6 +26,13 @@ export class FiSignatureForm extends SignatureForm {
             latitude: null,
             longitude: null,
             geoError: false,
+            // the pad is sized and drawn when its dialog is shown: sign only after that
+            ready: false,
+        });
+        onMounted(() => {
+            this.rootRef.el.closest(".modal")?.addEventListener("shown.bs.modal", () => {
+                this.extra.ready = true;
+            });
         });
     }
 
