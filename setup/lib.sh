@@ -96,6 +96,11 @@ fi_ensure_all() {
 }
 
 fi_odoo() {
+    # wkhtmltopdf (Qt) warns on every PDF when the session has no runtime dir, as under CI or cron.
+    if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+        export XDG_RUNTIME_DIR=$FI_HOME/runtime
+        mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+    fi
     "$FI_VENV/bin/python" "$ODOO_DIR/odoo-bin" --addons-path="$ODOO_DIR/addons,$FI_ROOT" \
         --db_host="$FI_DB_HOST" --db_port="$FI_DB_PORT" --db_user="$FI_DB_USER" "$@"
 }
