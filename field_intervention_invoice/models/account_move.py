@@ -91,17 +91,20 @@ class AccountMove(models.Model):
 
     def _fi_reclaim_interventions(self):
         """A cancelled invoice set back to draft bills its interventions again, unless they were
-        invoiced elsewhere meanwhile."""
-        sections_sudo = self.sudo().line_ids.filtered(
-            lambda line: line.display_type == "line_section" and line.intervention_id and not line.fi_invoice_claim
-        )
-        already = sections_sudo.intervention_id.filtered("invoice_id")
+        invoiced elsewhere meanwhile: its first line of each intervention claims it again."""
+        first_lines = {}
+        for line in self.sudo().invoice_line_ids.filtered(
+            lambda line: line.display_type == "product" and line.intervention_id
+        ).sorted(lambda line: (line.move_id.id, line.sequence, line.id)):
+            first_lines.setdefault((line.move_id.id, line.intervention_id.id), line)
+        claims_sudo = self.env["account.move.line"].sudo().concat(*first_lines.values())
+        already = claims_sudo.intervention_id.filtered("invoice_id")
         if already:
             raise UserError(self.env._(
                 "Intervention %(name)s is already invoiced on %(invoice)s: this invoice cannot be reset "
                 "to draft.", name=already[0].name, invoice=already[0].invoice_id.display_name,
             ))
-        sections_sudo.fi_invoice_claim = True
+        claims_sudo.fi_invoice_claim = True
 
     # ------------------------------------------------------------------
     # Actions
@@ -167,49 +170,47 @@ class AccountMove(models.Model):
             if timesheet_ids:
                 timesheets_sudo.browse(timesheet_ids).write({"timesheet_invoice_id": move.id})
 
-    def _fi_run_checks(self, data=None):
-        """Pre-billing checks: flag the invoice "to review" with the reasons, else "clean"."""
+    def _fi_run_checks(self):
+        """Pre-billing checks again on existing invoices: flag them "to review" with the
+        reasons, else "clean" (invoices are created with their checks already done)."""
         moves = self.filtered("fi_from_intervention")
         if not moves:
             return
-        interventions = moves.sudo().invoice_line_ids.intervention_id
-        if data is None:
-            from .field_intervention import InvoicingBatch  # noqa: PLC0415 - avoid an import cycle
-            data = InvoicingBatch(interventions)
-        elsewhere = {
-            intervention.id: invoices
-            for intervention, invoices in self.env["account.analytic.line"].sudo()._read_group(
-                [
-                    ("intervention_id", "in", interventions.ids),
-                    ("timesheet_invoice_id", "not in", moves.ids),
-                    ("timesheet_invoice_id", "!=", False),
-                    ("timesheet_invoice_id.state", "!=", "cancel"),
-                ],
-                ["intervention_id"],
-                ["timesheet_invoice_id:recordset"],
-            )
-        }
+        interventions_sudo = moves.sudo().invoice_line_ids.intervention_id
+        from .field_intervention import InvoicingBatch  # noqa: PLC0415 - avoid an import cycle
+        data = InvoicingBatch(interventions_sudo)
+        elsewhere = interventions_sudo._fi_invoiced_elsewhere(moves)
+        results = defaultdict(lambda: self.env["account.move"])
         for move in moves:
-            reasons = []
-            for intervention in move.sudo().invoice_line_ids.intervention_id:
-                reasons += intervention._fi_check_reasons(data, elsewhere.get(intervention.id))
-            reasons += move._fi_check_line_reasons()
-            move.write({
-                "fi_check_state": "to_review" if reasons else "clean",
-                "fi_check_reasons": "\n".join(reasons) or False,
-            })
+            lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+            reasons = move.sudo().invoice_line_ids.intervention_id._fi_get_check_reasons(data, elsewhere)
+            reasons += self._fi_line_check_reasons(
+                [(line.product_id, line.price_unit, line.name) for line in lines], move.currency_id,
+            )
+            results[tuple(reasons)] |= move
+        for reasons, group in results.items():  # one write per distinct result
+            group.write(self._fi_check_values(list(reasons)))
 
-    def _fi_check_line_reasons(self):
-        self.ensure_one()
+    @api.model
+    def _fi_check_values(self, reasons):
+        return {
+            "fi_check_state": "to_review" if reasons else "clean",
+            "fi_check_reasons": "\n".join(reasons) or False,
+        }
+
+    @api.model
+    def _fi_line_check_reasons(self, lines, currency):
+        """Reasons about the invoice lines [(product, unit price, label)]: zero-priced lines,
+        parts without a price."""
         reasons = []
-        for line in self.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
-            if not self.currency_id.is_zero(line.price_unit):
+        for product, price_unit, label in lines:
+            if not currency.is_zero(price_unit):
                 continue
-            if line.product_id and line.product_id.type != "service":
-                reasons.append(self.env._("Part without a price: %(line)s", line=line.product_id.display_name))
+            if product and product.type != "service":
+                reasons.append(self.env._("Part without a price: %(line)s", line=product.display_name))
             else:
                 reasons.append(self.env._(
-                    "Zero-priced line: %(line)s", line=(line.name or "").splitlines()[0] if line.name else "",
+                    "Zero-priced line: %(line)s", line=(label or "").splitlines()[0] if label else "",
                 ))
         return reasons
 

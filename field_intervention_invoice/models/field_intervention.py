@@ -450,21 +450,54 @@ class FieldIntervention(models.Model):
         Raises on error: callers isolate the failures (:meth:`_fi_invoice_isolated`).
         """
         self._fi_deliver_on_sale_orders(data)
+        Move = self.env["account.move"]
+        elsewhere = self._fi_invoiced_elsewhere(Move)
         invoice_vals_list = []
         for group in self._fi_split_groups(data):
             invoice_vals = group._fi_prepare_invoice(data)
             sequence = 10
             for rec in group:
-                for line_vals in rec._fi_prepare_invoice_lines(data):
+                for line_vals in rec._fi_prepare_invoice_lines(data, with_section=len(group) > 1):
                     line_vals["sequence"] = sequence
                     sequence += 1
                     invoice_vals["invoice_line_ids"].append(Command.create(line_vals))
+            # the pre-billing checks are computed before the creation: no write afterwards
+            lines = [
+                (self.env["product.product"].browse(vals["product_id"]), vals.get("price_unit", 0.0), vals.get("name"))
+                for __, __, vals in invoice_vals["invoice_line_ids"] if vals.get("display_type") == "product"
+            ]
+            reasons = group._fi_get_check_reasons(data, elsewhere) + Move._fi_line_check_reasons(
+                lines, self.env["res.currency"].browse(invoice_vals["currency_id"]),
+            )
+            invoice_vals.update(Move._fi_check_values(reasons))
             invoice_vals_list.append(invoice_vals)
-        moves = self.env["account.move"].with_context(default_move_type="out_invoice").create(invoice_vals_list)
+        moves = Move.with_context(default_move_type="out_invoice").create(invoice_vals_list)
         moves._fi_link_timesheets(data)
         self._fi_attach_signed_pdfs()
-        moves._fi_run_checks(data)
         return moves
+
+    def _fi_invoiced_elsewhere(self, moves):
+        """{intervention id: invoices} of the timesheets already invoiced on other invoices."""
+        return {
+            intervention.id: invoices
+            for intervention, invoices in self.env["account.analytic.line"].sudo()._read_group(
+                [
+                    ("intervention_id", "in", self.ids),
+                    ("timesheet_invoice_id", "not in", moves.ids),
+                    ("timesheet_invoice_id", "!=", False),
+                    ("timesheet_invoice_id.state", "!=", "cancel"),
+                    ("timesheet_invoice_id.payment_state", "!=", "reversed"),
+                ],
+                ["intervention_id"],
+                ["timesheet_invoice_id:recordset"],
+            )
+        }
+
+    def _fi_get_check_reasons(self, data, elsewhere):
+        reasons = []
+        for rec in self:
+            reasons += rec._fi_check_reasons(data, elsewhere.get(rec.id))
+        return reasons
 
     def _fi_prepare_invoice(self, data):
         """Values of the invoice of a group of interventions (same customer, currency, order)."""
@@ -504,21 +537,27 @@ class FieldIntervention(models.Model):
             parts.append(", ".join(filter(None, [site.name or site.display_name, site.city])))
         return " - ".join(filter(None, parts))
 
-    def _fi_prepare_invoice_lines(self, data):
-        """Values of the invoice lines of the intervention: a section line claiming it (carries
-        the unique claim), then the lines of the sale order path or of the direct path."""
+    def _fi_prepare_invoice_lines(self, data, with_section=False):
+        """Values of the invoice lines of the intervention (sale order path or direct path).
+
+        The first line claims the intervention (``fi_invoice_claim``, unique in the database).
+        Every line names the intervention; grouped invoices also get a section per intervention.
+        """
         self.ensure_one()
-        section = {
-            "display_type": "line_section",
-            "name": self._fi_reference_label(),
-            "intervention_id": self.id,
-            "fi_invoice_claim": True,
-        }
         if data.sale_line(self):
             lines = self._fi_prepare_sale_invoice_lines(data)
         else:
             lines = self._fi_prepare_direct_invoice_lines(data)
-        return [section] + lines
+        if not lines:
+            raise UserError(self.env._("there is nothing to invoice (no worked time, travel or part)."))
+        lines[0]["fi_invoice_claim"] = True
+        if with_section:
+            lines.insert(0, {
+                "display_type": "line_section",
+                "name": self._fi_reference_label(),
+                "intervention_id": self.id,
+            })
+        return lines
 
     def _fi_get_billable_items(self, data):
         """Labour (direct path only), travel and parts of the intervention, as

@@ -21,11 +21,9 @@ class TestInvoiceDirect(FieldInterventionInvoiceCommon):
         self.assertEqual(invoice.delivery_date, intervention.intervention_date, "service date")
         self.assertIn(intervention.name, invoice.invoice_origin)
 
-        section = invoice.invoice_line_ids.filtered(lambda line: line.display_type == "line_section")
-        self.assertEqual(len(section), 1)
-        self.assertTrue(section.fi_invoice_claim)
-        self.assertIn(intervention.name, section.name)
-        self.assertIn("Fournil Lyon", section.name)
+        claim = invoice.invoice_line_ids.filtered("fi_invoice_claim")
+        self.assertEqual(claim.product_id, self.labour_product, "the first line claims the intervention")
+        self.assertIn("Fournil Lyon", claim.name)
 
         lines = invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")
         values = {line.product_id: (line.quantity, line.price_unit, line.tax_ids) for line in lines}
