@@ -33,12 +33,14 @@ class FieldInterventionPortal(CustomerPortal):
         ]
 
     def _fi_searchbar_filters(self):
-        return OrderedDict([
-            ("all", {"label": request.env._("All"), "domain": []}),
-            ("to_sign", {"label": request.env._("To sign"), "domain": [("state", "=", "done")]}),
-            ("signed", {"label": request.env._("Signed"), "domain": [("state", "=", "signed")]}),
-            ("disputed", {"label": request.env._("Disputed"), "domain": [("state", "=", "disputed")]}),
-        ])
+        return OrderedDict(
+            [
+                ("all", {"label": request.env._("All"), "domain": []}),
+                ("to_sign", {"label": request.env._("To sign"), "domain": [("state", "=", "done")]}),
+                ("signed", {"label": request.env._("Signed"), "domain": [("state", "=", "signed")]}),
+                ("disputed", {"label": request.env._("Disputed"), "domain": [("state", "=", "disputed")]}),
+            ]
+        )
 
     def _fi_searchbar_sortings(self):
         return {
@@ -67,7 +69,13 @@ class FieldInterventionPortal(CustomerPortal):
         if date_to:
             domain = expression.AND([domain, [("intervention_date", "<=", date_to)]])
         url_args = {"sortby": sortby, "filterby": filterby}
-        url_args.update({key: fields.Date.to_string(value) for key, value in (("date_from", date_from), ("date_to", date_to)) if value})
+        url_args.update(
+            {
+                key: fields.Date.to_string(value)
+                for key, value in (("date_from", date_from), ("date_to", date_to))
+                if value
+            }
+        )
         can_read = Intervention.has_access("read")
         pager = portal_pager(
             url="/my/interventions",
@@ -76,23 +84,29 @@ class FieldInterventionPortal(CustomerPortal):
             page=page,
             step=self._items_per_page,
         )
-        interventions = Intervention.search(
-            domain, order=sortings[sortby]["order"], limit=self._items_per_page, offset=pager["offset"]
-        ) if can_read else Intervention
+        interventions = (
+            Intervention.search(
+                domain, order=sortings[sortby]["order"], limit=self._items_per_page, offset=pager["offset"]
+            )
+            if can_read
+            else Intervention
+        )
         request.session["my_interventions_history"] = interventions.ids[:100]
         values = self._prepare_portal_layout_values()
-        values.update({
-            "interventions": interventions,
-            "page_name": "intervention",
-            "pager": pager,
-            "default_url": "/my/interventions",
-            "searchbar_filters": filters,
-            "filterby": filterby,
-            "searchbar_sortings": sortings,
-            "sortby": sortby,
-            "date_from": fields.Date.to_string(date_from) if date_from else "",
-            "date_to": fields.Date.to_string(date_to) if date_to else "",
-        })
+        values.update(
+            {
+                "interventions": interventions,
+                "page_name": "intervention",
+                "pager": pager,
+                "default_url": "/my/interventions",
+                "searchbar_filters": filters,
+                "filterby": filterby,
+                "searchbar_sortings": sortings,
+                "sortby": sortby,
+                "date_from": fields.Date.to_string(date_from) if date_from else "",
+                "date_to": fields.Date.to_string(date_to) if date_to else "",
+            }
+        )
         return request.render("field_intervention_sign.portal_my_interventions", values)
 
     def _fi_check_access(self, intervention_id, access_token):
@@ -111,12 +125,16 @@ class FieldInterventionPortal(CustomerPortal):
         return "token"
 
     @http.route(["/my/interventions/<int:intervention_id>"], type="http", auth="public", website=True)
-    def portal_my_intervention(self, intervention_id, access_token=None, report_type=None, download=False, message=None, **kw):
+    def portal_my_intervention(
+        self, intervention_id, access_token=None, report_type=None, download=False, message=None, **kw
+    ):
         intervention_sudo = self._fi_check_access(intervention_id, access_token)
         if report_type in ("html", "pdf"):
             return self._show_report(
-                model=intervention_sudo, report_type=report_type,
-                report_ref="field_intervention.action_report_field_intervention", download=download,
+                model=intervention_sudo,
+                report_type=report_type,
+                report_ref="field_intervention.action_report_field_intervention",
+                download=download,
             )
         intervention_sudo._fi_register_portal_view(request.env.user)
         values = {
@@ -130,34 +148,47 @@ class FieldInterventionPortal(CustomerPortal):
             "report_type": "html",
             "res_company": intervention_sudo.company_id,
         }
-        values = self._get_page_view_values(
-            intervention_sudo, access_token, values, "my_interventions_history", False
-        )
+        values = self._get_page_view_values(intervention_sudo, access_token, values, "my_interventions_history", False)
         return request.render("field_intervention_sign.portal_intervention_page", values)
 
     @http.route(["/my/interventions/<int:intervention_id>/sign"], type="json", auth="public", website=True)
-    def portal_intervention_sign(self, intervention_id, access_token=None, name=None, signature=None,
-                                 email=None, reserves=None, geo_consent=False, latitude=None, longitude=None, **kw):
+    def portal_intervention_sign(
+        self,
+        intervention_id,
+        access_token=None,
+        name=None,
+        signature=None,
+        email=None,
+        reserves=None,
+        geo_consent=False,
+        latitude=None,
+        longitude=None,
+        **kw,
+    ):
         access_token = access_token or request.httprequest.args.get("access_token")
         try:
-            intervention_sudo = self._document_check_access("field.intervention", intervention_id, access_token=access_token)
+            intervention_sudo = self._document_check_access(
+                "field.intervention", intervention_id, access_token=access_token
+            )
         except (AccessError, MissingError):
             return {"error": request.env._("Invalid intervention or access link.")}
         if any(isinstance(v, str) and len(v) > MAX_FIELD_LENGTH for v in (name, signature, email, reserves)):
             return {"error": request.env._("The signature image is too large (1 MB at most).")}
         try:
-            intervention_sudo._fi_submit_signature({
-                "decision": "sign",
-                "signer_name": name if isinstance(name, str) else "",
-                "signer_email": email if isinstance(email, str) else "",
-                "signature": signature if isinstance(signature, str) else "",
-                "reserves": reserves if isinstance(reserves, str) else "",
-                "signer_role": self._fi_signer_role(intervention_sudo),
-                "request_user_id": request.env.user.id,
-                "geo_consent": bool(geo_consent),
-                "latitude": latitude,
-                "longitude": longitude,
-            })
+            intervention_sudo._fi_submit_signature(
+                {
+                    "decision": "sign",
+                    "signer_name": name if isinstance(name, str) else "",
+                    "signer_email": email if isinstance(email, str) else "",
+                    "signature": signature if isinstance(signature, str) else "",
+                    "reserves": reserves if isinstance(reserves, str) else "",
+                    "signer_role": self._fi_signer_role(intervention_sudo),
+                    "request_user_id": request.env.user.id,
+                    "geo_consent": bool(geo_consent),
+                    "latitude": latitude,
+                    "longitude": longitude,
+                }
+            )
         except UserError as error:
             return {"error": error.args[0]}
         return {
@@ -165,18 +196,22 @@ class FieldInterventionPortal(CustomerPortal):
             "redirect_url": intervention_sudo.get_portal_url(query_string="&message=sign_ok"),
         }
 
-    @http.route(["/my/interventions/<int:intervention_id>/refuse"], type="http", auth="public", methods=["POST"], website=True)
+    @http.route(
+        ["/my/interventions/<int:intervention_id>/refuse"], type="http", auth="public", methods=["POST"], website=True
+    )
     def portal_intervention_refuse(self, intervention_id, access_token=None, name=None, email=None, reason=None, **kw):
         intervention_sudo = self._fi_check_access(intervention_id, access_token)
         try:
-            intervention_sudo._fi_submit_signature({
-                "decision": "refuse",
-                "signer_name": name or "",
-                "signer_email": email or "",
-                "refusal_reason": reason or "",
-                "signer_role": self._fi_signer_role(intervention_sudo),
-                "request_user_id": request.env.user.id,
-            })
+            intervention_sudo._fi_submit_signature(
+                {
+                    "decision": "refuse",
+                    "signer_name": name or "",
+                    "signer_email": email or "",
+                    "refusal_reason": reason or "",
+                    "signer_role": self._fi_signer_role(intervention_sudo),
+                    "request_user_id": request.env.user.id,
+                }
+            )
         except UserError as error:
             request.session["fi_portal_error"] = error.args[0]
             return request.redirect(intervention_sudo.get_portal_url(query_string="&message=refuse_error"))
@@ -187,4 +222,6 @@ class FieldInterventionPortal(CustomerPortal):
         intervention_sudo = self._fi_check_access(intervention_id, access_token)
         if not intervention_sudo.signed_pdf_id:
             raise NotFound()
-        return request.env["ir.binary"]._get_stream_from(intervention_sudo.signed_pdf_id).get_response(as_attachment=True)
+        return (
+            request.env["ir.binary"]._get_stream_from(intervention_sudo.signed_pdf_id).get_response(as_attachment=True)
+        )

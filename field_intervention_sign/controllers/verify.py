@@ -16,14 +16,18 @@ class FieldInterventionVerify(http.Controller):
     def _fi_get_signature(self, token):
         if not token or len(token) != 32 or not token.isalnum():
             raise NotFound()
-        signature_sudo = request.env["field.intervention.signature"].sudo().search(
-            [("verify_token", "=", token), ("status", "=", "signed")], limit=1
+        signature_sudo = (
+            request.env["field.intervention.signature"]
+            .sudo()
+            .search([("verify_token", "=", token), ("status", "=", "signed")], limit=1)
         )
         if not signature_sudo:
             raise NotFound()
         return signature_sudo
 
-    @http.route("/fi/verify/<string:token>", type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=False)
+    @http.route(
+        "/fi/verify/<string:token>", type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=False
+    )
     def fi_verify(self, token, document=None, **kw):
         signature_sudo = self._fi_get_signature(token)
         result = None

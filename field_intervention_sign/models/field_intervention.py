@@ -38,11 +38,17 @@ class FieldIntervention(models.Model):
         ondelete={"signed": "set default", "disputed": "set default"},
     )
     signature_ids = fields.One2many(
-        "field.intervention.signature", "intervention_id", string="Signature Evidence", readonly=True,
+        "field.intervention.signature",
+        "intervention_id",
+        string="Signature Evidence",
+        readonly=True,
         groups="field_intervention.group_field_intervention_manager",
     )
     signature_id = fields.Many2one(
-        "field.intervention.signature", string="Signature", readonly=True, copy=False, index="btree_not_null",
+        "field.intervention.signature",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
         help="The valid signature of the report (empty until signed).",
     )
     signed_date = fields.Datetime("Signed On", readonly=True, copy=False, index=True, tracking=True)
@@ -50,13 +56,18 @@ class FieldIntervention(models.Model):
     signed_pdf_id = fields.Many2one("ir.attachment", "Signed PDF", readonly=True, copy=False)
     has_reserves = fields.Boolean("Signed With Reserves", readonly=True, copy=False, index=True)
     sign_event_ids = fields.One2many(
-        "field.intervention.sign.event", "intervention_id", string="Signature Log", readonly=True,
+        "field.intervention.sign.event",
+        "intervention_id",
+        string="Signature Log",
+        readonly=True,
         groups="field_intervention.group_field_intervention_manager",
     )
     sign_pending_job = fields.Boolean(
-        "Signature Jobs Pending", readonly=True, copy=False, index=True,
-        help="The signed PDF or the signature emails could not be produced yet; a scheduled "
-        "action retries them.",
+        "Signature Jobs Pending",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The signed PDF or the signature emails could not be produced yet; a scheduled action retries them.",
     )
     sign_pdf_pending = fields.Boolean("Signed PDF Pending", readonly=True, copy=False)
     sign_mail_pending = fields.Boolean("Signature Emails Pending", readonly=True, copy=False)
@@ -64,7 +75,9 @@ class FieldIntervention(models.Model):
     sign_job_attempts = fields.Integer("Signature Job Attempts", readonly=True, copy=False)
     sign_job_next_try = fields.Datetime("Next Retry", readonly=True, copy=False)
     sign_refusal_reason = fields.Text(
-        "Refusal Reason", compute="_compute_sign_refusal_reason", compute_sudo=True,
+        "Refusal Reason",
+        compute="_compute_sign_refusal_reason",
+        compute_sudo=True,
     )
 
     # ------------------------------------------------------------------
@@ -87,10 +100,12 @@ class FieldIntervention(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_signature_evidence(self):
         if self.sudo().filtered(lambda rec: rec.state == "signed" or rec.signature_ids or rec.sign_event_ids):
-            raise UserError(self.env._(
-                "An intervention that was presented for signature keeps its signature evidence: "
-                "it cannot be deleted."
-            ))
+            raise UserError(
+                self.env._(
+                    "An intervention that was presented for signature keeps its signature evidence: "
+                    "it cannot be deleted."
+                )
+            )
 
     def _fi_check_state_transition(self, vals):
         """Guard the states owned by this addon against direct writes (UI, ORM, RPC)."""
@@ -99,22 +114,25 @@ class FieldIntervention(models.Model):
             if rec.state == new_state:
                 continue
             if rec.state == "signed":
-                raise UserError(self.env._(
-                    "Intervention %(name)s is signed: its status can no longer change. "
-                    "Create a new intervention for further work.", name=rec.name,
-                ))
+                raise UserError(
+                    self.env._(
+                        "Intervention %(name)s is signed: its status can no longer change. "
+                        "Create a new intervention for further work.",
+                        name=rec.name,
+                    )
+                )
             if new_state == "signed":
-                signature = self.env["field.intervention.signature"].browse(
-                    vals.get("signature_id") or rec.signature_id.id
-                ).sudo()
+                signature = (
+                    self.env["field.intervention.signature"]
+                    .browse(vals.get("signature_id") or rec.signature_id.id)
+                    .sudo()
+                )
                 if not (signature.intervention_id == rec and signature.status == "signed"):
-                    raise UserError(self.env._(
-                        "Intervention %(name)s can only be signed by the customer.", name=rec.name
-                    ))
+                    raise UserError(
+                        self.env._("Intervention %(name)s can only be signed by the customer.", name=rec.name)
+                    )
             elif new_state == "disputed" and rec.state != "done":
-                raise UserError(self.env._(
-                    "Only a done intervention can be disputed (%(name)s).", name=rec.name
-                ))
+                raise UserError(self.env._("Only a done intervention can be disputed (%(name)s).", name=rec.name))
 
     # ------------------------------------------------------------------
     # Lock hooks
@@ -272,19 +290,20 @@ class FieldIntervention(models.Model):
         for rec in self:
             if rec.state != "done":
                 state_labels = dict(self._fields["state"]._description_selection(self.env))
-                raise UserError(self.env._(
-                    "Intervention %(name)s cannot be signed: it is %(state)s, only a done "
-                    "intervention can be signed or refused.",
-                    name=rec.name, state=state_labels.get(rec.state, rec.state),
-                ))
+                raise UserError(
+                    self.env._(
+                        "Intervention %(name)s cannot be signed: it is %(state)s, only a done "
+                        "intervention can be signed or refused.",
+                        name=rec.name,
+                        state=state_labels.get(rec.state, rec.state),
+                    )
+                )
 
     def _fi_lock_for_signature(self):
         """Lock the intervention row until the end of the transaction, so that concurrent
         submissions are serialized, then reload its values."""
         self.flush_recordset()
-        self.env.cr.execute(SQL(
-            "SELECT id FROM field_intervention WHERE id IN %s FOR UPDATE", tuple(self.ids)
-        ))
+        self.env.cr.execute(SQL("SELECT id FROM field_intervention WHERE id IN %s FOR UPDATE", tuple(self.ids)))
         self.invalidate_recordset()
 
     def _fi_find_duplicate_submission(self, clean):
@@ -306,19 +325,21 @@ class FieldIntervention(models.Model):
         if not name:
             raise ValidationError(self.env._("Enter the name of the person who signs."))
         if len(name) > MAX_NAME_LENGTH or FORBIDDEN_NAME_CHARS.search(name):
-            raise ValidationError(self.env._(
-                "The signer's name must be a plain name of at most %(max)s characters, "
-                "without < or > characters.", max=MAX_NAME_LENGTH,
-            ))
+            raise ValidationError(
+                self.env._(
+                    "The signer's name must be a plain name of at most %(max)s characters, without < or > characters.",
+                    max=MAX_NAME_LENGTH,
+                )
+            )
         email = (values.get("signer_email") or "").strip()
         if email and (len(email) > MAX_EMAIL_LENGTH or not email_normalize(email, strict=True)):
             raise ValidationError(self.env._("The email address %(email)s is not valid.", email=email[:80]))
         reserves = (values.get("reserves") or "").strip()
         reason = (values.get("refusal_reason") or "").strip()
         if len(reserves) > MAX_TEXT_LENGTH or len(reason) > MAX_TEXT_LENGTH:
-            raise ValidationError(self.env._(
-                "Reserves and refusal reasons are limited to %(max)s characters.", max=MAX_TEXT_LENGTH
-            ))
+            raise ValidationError(
+                self.env._("Reserves and refusal reasons are limited to %(max)s characters.", max=MAX_TEXT_LENGTH)
+            )
         if decision == "refuse" and not reason:
             raise ValidationError(self.env._("Give the reason of the refusal."))
         signature_bytes = b""
@@ -329,9 +350,7 @@ class FieldIntervention(models.Model):
             raise ValidationError(self.env._("Unknown signer role."))
         geo = self._fi_clean_geolocation(values)
         signature_hash = hashlib.sha256(signature_bytes).hexdigest() if signature_bytes else False
-        fingerprint = json.dumps(
-            [decision, name, email, reserves, reason, signature_hash or ""], ensure_ascii=False
-        )
+        fingerprint = json.dumps([decision, name, email, reserves, reason, signature_hash or ""], ensure_ascii=False)
         return {
             "decision": decision,
             "signer_name": name,
@@ -380,10 +399,7 @@ class FieldIntervention(models.Model):
     def _fi_is_blank_image(image):
         """True when the image has no visible stroke (fully transparent or uniform)."""
         if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-            alpha = image.convert("RGBA").getchannel("A")
-            if alpha.getbbox() is None:
-                return True
-            return False
+            return image.convert("RGBA").getchannel("A").getbbox() is None
         extrema = image.convert("L").getextrema()
         return extrema[0] == extrema[1]
 
@@ -404,26 +420,28 @@ class FieldIntervention(models.Model):
         self.ensure_one()
         canonical = self._fi_get_canonical_content()
         meta = self._fi_get_request_meta()
-        signature = self.env["field.intervention.signature"].create({
-            "intervention_id": self.id,
-            "status": "signed" if clean["decision"] == "sign" else "refused",
-            "signer_name": clean["signer_name"],
-            "signer_email": clean["signer_email"],
-            "signer_role": clean["signer_role"],
-            "user_id": self._fi_request_user().id,
-            "ip_address": meta["ip_address"],
-            "user_agent": meta["user_agent"],
-            "geo_consent": clean["geo_consent"],
-            "latitude": clean["latitude"],
-            "longitude": clean["longitude"],
-            "consent_text": self._fi_get_consent_text(),
-            "reserves": clean["reserves"],
-            "refusal_reason": clean["refusal_reason"],
-            "signature": clean["signature"],
-            "signature_hash": clean["signature_hash"],
-            "content_canonical": canonical,
-            "submission_hash": clean["submission_hash"],
-        })
+        signature = self.env["field.intervention.signature"].create(
+            {
+                "intervention_id": self.id,
+                "status": "signed" if clean["decision"] == "sign" else "refused",
+                "signer_name": clean["signer_name"],
+                "signer_email": clean["signer_email"],
+                "signer_role": clean["signer_role"],
+                "user_id": self._fi_request_user().id,
+                "ip_address": meta["ip_address"],
+                "user_agent": meta["user_agent"],
+                "geo_consent": clean["geo_consent"],
+                "latitude": clean["latitude"],
+                "longitude": clean["longitude"],
+                "consent_text": self._fi_get_consent_text(),
+                "reserves": clean["reserves"],
+                "refusal_reason": clean["refusal_reason"],
+                "signature": clean["signature"],
+                "signature_hash": clean["signature_hash"],
+                "content_canonical": canonical,
+                "submission_hash": clean["submission_hash"],
+            }
+        )
         if signature.status == "signed":
             self._fi_apply_signature(signature)
         else:
@@ -431,40 +449,48 @@ class FieldIntervention(models.Model):
         return signature
 
     def _fi_apply_signature(self, signature):
-        self.write({
-            "state": "signed",
-            "signature_id": signature.id,
-            "signed_date": signature.signed_on,
-            "has_reserves": bool(signature.reserves),
-            "sign_pdf_pending": True,
-            "sign_mail_pending": True,
-            "sign_pending_job": True,
-            "sign_job_attempts": 0,
-            "sign_job_error": False,
-            "sign_job_next_try": fields.Datetime.now(),
-        })
+        self.write(
+            {
+                "state": "signed",
+                "signature_id": signature.id,
+                "signed_date": signature.signed_on,
+                "has_reserves": bool(signature.reserves),
+                "sign_pdf_pending": True,
+                "sign_mail_pending": True,
+                "sign_pending_job": True,
+                "sign_job_attempts": 0,
+                "sign_job_error": False,
+                "sign_job_next_try": fields.Datetime.now(),
+            }
+        )
         self._fi_log_event("signed", self.env._("Signed by %(name)s.", name=signature.signer_name), signature)
         body = Markup("%s") % self.env._("Report signed by %(name)s.", name=signature.signer_name)
         if signature.reserves:
             body += Markup("<br/>") + self.env._("Reserves: %(reserves)s", reserves=signature.reserves)
-        self.message_post(body=body, author_id=self._fi_get_author_id(), message_type="notification", subtype_xmlid="mail.mt_note")
+        self.message_post(
+            body=body, author_id=self._fi_get_author_id(), message_type="notification", subtype_xmlid="mail.mt_note"
+        )
         self._fi_run_hook("_on_customer_signed")
 
     def _fi_apply_refusal(self, signature):
-        self.write({
-            "state": "disputed",
-            "sign_mail_pending": True,
-            "sign_pending_job": True,
-            "sign_job_attempts": 0,
-            "sign_job_error": False,
-            "sign_job_next_try": fields.Datetime.now(),
-        })
+        self.write(
+            {
+                "state": "disputed",
+                "sign_mail_pending": True,
+                "sign_pending_job": True,
+                "sign_job_attempts": 0,
+                "sign_job_error": False,
+                "sign_job_next_try": fields.Datetime.now(),
+            }
+        )
         self._fi_log_event("refused", self.env._("Refused by %(name)s.", name=signature.signer_name), signature)
         body = Markup("%s<br/>%s") % (
             self.env._("Report refused by %(name)s.", name=signature.signer_name),
             self.env._("Reason: %(reason)s", reason=signature.refusal_reason),
         )
-        self.message_post(body=body, author_id=self._fi_get_author_id(), message_type="notification", subtype_xmlid="mail.mt_note")
+        self.message_post(
+            body=body, author_id=self._fi_get_author_id(), message_type="notification", subtype_xmlid="mail.mt_note"
+        )
 
     def _fi_request_user(self):
         """The user behind the current request (controllers run as superuser after the check)."""
@@ -480,7 +506,7 @@ class FieldIntervention(models.Model):
         try:
             with self.env.cr.savepoint():
                 getattr(self, method_name)()
-        except Exception as error:  # noqa: BLE001  any failure of an extension must be contained
+        except Exception as error:  # any failure of an extension must be contained
             _logger.exception("Hook %s failed on intervention %s", method_name, self.ids)
             for rec in self:
                 rec._fi_log_event("hook_failed", f"{method_name}: {error}")
@@ -520,12 +546,14 @@ class FieldIntervention(models.Model):
         pending = self.sign_pdf_pending or self.sign_mail_pending
         attempts = self.sign_job_attempts + (1 if errors else 0)
         delay = RETRY_DELAYS_MINUTES[min(attempts, len(RETRY_DELAYS_MINUTES)) - 1] if attempts else 0
-        self.write({
-            "sign_pending_job": pending,
-            "sign_job_error": "\n".join(errors) or False,
-            "sign_job_attempts": attempts,
-            "sign_job_next_try": fields.Datetime.now() + timedelta(minutes=delay) if pending else False,
-        })
+        self.write(
+            {
+                "sign_pending_job": pending,
+                "sign_job_error": "\n".join(errors) or False,
+                "sign_job_attempts": attempts,
+                "sign_job_next_try": fields.Datetime.now() + timedelta(minutes=delay) if pending else False,
+            }
+        )
         if pending:
             self.env.ref("field_intervention_sign.ir_cron_fi_sign_retry").sudo()._trigger(self.sign_job_next_try)
 
@@ -541,13 +569,15 @@ class FieldIntervention(models.Model):
             attachment = signature.pdf_attachment_id
         else:
             pdf = merge_pdf([self._fi_render_report_pdf(), signature._render_evidence_page()])
-            attachment = self.env["ir.attachment"].create({
-                "name": self.env._("%(name)s - signed.pdf", name=self._get_report_base_filename()),
-                "raw": pdf,
-                "mimetype": "application/pdf",
-                "res_model": self._name,
-                "res_id": self.id,
-            })
+            attachment = self.env["ir.attachment"].create(
+                {
+                    "name": self.env._("%(name)s - signed.pdf", name=self._get_report_base_filename()),
+                    "raw": pdf,
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
             signature.write({"pdf_attachment_id": attachment.id, "pdf_hash": hashlib.sha256(pdf).hexdigest()})
             self.message_post(
                 body=self.env._("Signed report and signature evidence."),
@@ -555,7 +585,9 @@ class FieldIntervention(models.Model):
                 message_type="notification",
                 subtype_xmlid="mail.mt_note",
             )
-            self._fi_log_event("pdf_ready", self.env._("Signed PDF stored (SHA-256 %(hash)s).", hash=signature.pdf_hash), signature)
+            self._fi_log_event(
+                "pdf_ready", self.env._("Signed PDF stored (SHA-256 %(hash)s).", hash=signature.pdf_hash), signature
+            )
         self.write({"signed_pdf_id": attachment.id, "sign_pdf_pending": False})
         self._on_signed_pdf_ready()
 
@@ -563,9 +595,7 @@ class FieldIntervention(models.Model):
         """Return the intervention report PDF as rendered now (with the signature block)."""
         self.ensure_one()
         report = self.env["ir.actions.report"].with_company(self.company_id)
-        content, _report_type = report._render_qweb_pdf(
-            "field_intervention.action_report_field_intervention", self.ids
-        )
+        content, _report_type = report._render_qweb_pdf("field_intervention.action_report_field_intervention", self.ids)
         return content
 
     def _fi_send_decision_mails(self):
@@ -605,15 +635,21 @@ class FieldIntervention(models.Model):
     def _fi_log_event(self, event_type, description=False, signature=False):
         self.ensure_one()
         meta = self._fi_get_request_meta()
-        return self.env["field.intervention.sign.event"].sudo().create({
-            "intervention_id": self.id,
-            "event_type": event_type,
-            "description": description,
-            "signature_id": signature.id if signature else False,
-            "user_id": self._fi_request_user().id,
-            "ip_address": meta["ip_address"],
-            "user_agent": meta["user_agent"],
-        })
+        return (
+            self.env["field.intervention.sign.event"]
+            .sudo()
+            .create(
+                {
+                    "intervention_id": self.id,
+                    "event_type": event_type,
+                    "description": description,
+                    "signature_id": signature.id if signature else False,
+                    "user_id": self._fi_request_user().id,
+                    "ip_address": meta["ip_address"],
+                    "user_agent": meta["user_agent"],
+                }
+            )
+        )
 
     def _fi_register_portal_view(self, request_user):
         """Log a 'viewed' event once per day and session for a customer opening the report."""
@@ -697,11 +733,16 @@ class FieldIntervention(models.Model):
                 {"item": line.name, "result": line.result or "", "note": line.note or ""}
                 for line in self.checklist_line_ids.sorted(lambda l: (l.sequence, l.id))
             ],
-            "parts": [self._fi_canonical_part(part, show_prices) for part in self.part_ids.sorted(lambda p: (p.sequence, p.id))],
+            "parts": [
+                self._fi_canonical_part(part, show_prices)
+                for part in self.part_ids.sorted(lambda p: (p.sequence, p.id))
+            ],
             "photos": [
                 {
                     "caption": photo.name or "",
-                    "sha256": hashlib.sha256(base64.b64decode(photo.with_context(bin_size=False).image or b"")).hexdigest(),
+                    "sha256": hashlib.sha256(
+                        base64.b64decode(photo.with_context(bin_size=False).image or b"")
+                    ).hexdigest(),
                 }
                 for photo in self.photo_ids.sorted(lambda p: (p.sequence, p.id))
             ],
@@ -743,6 +784,4 @@ class FieldIntervention(models.Model):
 
     def _fi_render_summary_html(self):
         self.ensure_one()
-        return self.env["ir.qweb"]._render(
-            "field_intervention_sign.sign_summary", self._fi_get_summary_values()
-        )
+        return self.env["ir.qweb"]._render("field_intervention_sign.sign_summary", self._fi_get_summary_values())

@@ -28,16 +28,20 @@ class FieldInterventionSignEvent(models.Model):
             ("mail_failed", "Emails failed"),
             ("hook_failed", "Extension failed"),
         ],
-        string="Event", required=True, readonly=True,
+        string="Event",
+        required=True,
+        readonly=True,
     )
     description = fields.Text(readonly=True)
     signature_id = fields.Many2one("field.intervention.signature", readonly=True, ondelete="restrict")
-    user_id = fields.Many2one("res.users", "User", readonly=True)
+    user_id = fields.Many2one("res.users", readonly=True)
     ip_address = fields.Char("IP Address", readonly=True)
     user_agent = fields.Char(readonly=True)
 
     def write(self, vals):
-        raise UserError(self.env._("The signature log is append-only: its entries cannot be modified."))
+        if self and vals:
+            raise UserError(self.env._("The signature log is append-only: its entries cannot be modified."))
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):

@@ -33,9 +33,7 @@ class FieldInterventionSignature(models.Model):
     )
     company_id = fields.Many2one(related="intervention_id.company_id", store=True)
     partner_id = fields.Many2one(related="intervention_id.partner_id", string="Customer")
-    status = fields.Selection(
-        [("signed", "Signed"), ("refused", "Refused")], required=True, readonly=True
-    )
+    status = fields.Selection([("signed", "Signed"), ("refused", "Refused")], required=True, readonly=True)
     signer_name = fields.Char(required=True, readonly=True)
     signer_email = fields.Char(readonly=True)
     signer_role = fields.Selection(
@@ -48,7 +46,9 @@ class FieldInterventionSignature(models.Model):
         readonly=True,
     )
     user_id = fields.Many2one(
-        "res.users", string="Logged-in User", readonly=True,
+        "res.users",
+        string="Logged-in User",
+        readonly=True,
         help="User whose session submitted the decision (technician for device "
         "signatures, portal user, or public user for token links).",
     )
@@ -66,12 +66,14 @@ class FieldInterventionSignature(models.Model):
     signature = fields.Binary(readonly=True, attachment=False)
     signature_hash = fields.Char("Signature Image SHA-256", readonly=True)
     content_canonical = fields.Text(
-        "Canonical Content", readonly=True,
-        help="The exact canonical text (JSON) of the report content that was signed; "
-        "its SHA-256 is the content hash.",
+        "Canonical Content",
+        readonly=True,
+        help="The exact canonical text (JSON) of the report content that was signed; its SHA-256 is the content hash.",
     )
     content_hash = fields.Char("Content SHA-256", readonly=True, index=True)
-    submission_hash = fields.Char(readonly=True, index=True, help="Fingerprint of the submitted form, used to make double submissions idempotent.")
+    submission_hash = fields.Char(
+        readonly=True, index=True, help="Fingerprint of the submitted form, used to make double submissions idempotent."
+    )
     pdf_attachment_id = fields.Many2one(
         "ir.attachment", "Signed PDF", readonly=True, ondelete="restrict", index="btree_not_null"
     )
@@ -79,7 +81,7 @@ class FieldInterventionSignature(models.Model):
     verify_token = fields.Char(readonly=True, copy=False, index=True)
     verify_url = fields.Char("Verification URL", readonly=True)
 
-    _sql_constraints = [
+    _sql_constraints = [  # noqa: RUF012
         ("verify_token_unique", "UNIQUE(verify_token)", "The verification token must be unique."),
     ]
 

@@ -12,8 +12,8 @@ class IrAttachment(models.Model):
         """The attachments of ``self`` that are signed PDFs kept as evidence."""
         if not self:
             return self
-        signatures_sudo = self.env["field.intervention.signature"].sudo().search(
-            [("pdf_attachment_id", "in", self.ids)]
+        signatures_sudo = (
+            self.env["field.intervention.signature"].sudo().search([("pdf_attachment_id", "in", self.ids)])
         )
         return signatures_sudo.pdf_attachment_id
 

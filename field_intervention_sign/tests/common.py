@@ -43,57 +43,106 @@ class FiSignDataMixin:
             Intervention = type(cls.env["field.intervention"])
             cls.startClassPatcher(patch.object(Intervention, "_fi_render_report_pdf", fake_report_pdf))
         cls.company = cls.env.company
-        cls.company.write({"fi_billing_email": "billing@fi-company.example.com", "email": "office@fi-company.example.com"})
+        cls.company.write(
+            {"fi_billing_email": "billing@fi-company.example.com", "email": "office@fi-company.example.com"}
+        )
         technician = "field_intervention.group_field_intervention_technician"
         manager = "field_intervention.group_field_intervention_manager"
         cls.tech = mail_new_test_user(
-            cls.env, login="fis_tech", name="Thierry Technician", groups=technician,
-            email="thierry@fi-company.example.com", tz="Europe/Paris",
+            cls.env,
+            login="fis_tech",
+            name="Thierry Technician",
+            groups=technician,
+            email="thierry@fi-company.example.com",
+            tz="Europe/Paris",
         )
         cls.tech_other = mail_new_test_user(
-            cls.env, login="fis_tech_other", name="Olga Other", groups=technician, tz="Europe/Paris",
+            cls.env,
+            login="fis_tech_other",
+            name="Olga Other",
+            groups=technician,
+            tz="Europe/Paris",
         )
         cls.manager = mail_new_test_user(
-            cls.env, login="fis_manager", name="Dominique Dispatcher", groups=manager,
-            email="dispatch@fi-company.example.com", tz="Europe/Paris",
+            cls.env,
+            login="fis_manager",
+            name="Dominique Dispatcher",
+            groups=manager,
+            email="dispatch@fi-company.example.com",
+            tz="Europe/Paris",
         )
-        cls.env["hr.employee"].create([
-            {"name": user.name, "user_id": user.id} for user in (cls.tech, cls.tech_other, cls.manager)
-        ])
-        cls.customer = cls.env["res.partner"].create({
-            "name": "Boulangerie Durand SARL", "is_company": True, "email": "contact@durand.example.com",
-            "street": "1 rue du Four", "zip": "69001", "city": "Lyon", "country_id": cls.env.ref("base.fr").id,
-        })
-        cls.site_contact = cls.env["res.partner"].create({
-            "name": "Jeanne Durand", "parent_id": cls.customer.id, "type": "contact",
-            "email": "jeanne@durand.example.com",
-        })
-        cls.other_customer = cls.env["res.partner"].create({
-            "name": "Pressing Leroy", "is_company": True, "email": "leroy@example.com",
-        })
+        cls.env["hr.employee"].create(
+            [{"name": user.name, "user_id": user.id} for user in (cls.tech, cls.tech_other, cls.manager)]
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Boulangerie Durand SARL",
+                "is_company": True,
+                "email": "contact@durand.example.com",
+                "street": "1 rue du Four",
+                "zip": "69001",
+                "city": "Lyon",
+                "country_id": cls.env.ref("base.fr").id,
+            }
+        )
+        cls.site_contact = cls.env["res.partner"].create(
+            {
+                "name": "Jeanne Durand",
+                "parent_id": cls.customer.id,
+                "type": "contact",
+                "email": "jeanne@durand.example.com",
+            }
+        )
+        cls.other_customer = cls.env["res.partner"].create(
+            {
+                "name": "Pressing Leroy",
+                "is_company": True,
+                "email": "leroy@example.com",
+            }
+        )
         cls.portal_user = mail_new_test_user(
-            cls.env, login="fis_portal", name="Paul Durand", groups="base.group_portal",
+            cls.env,
+            login="fis_portal",
+            name="Paul Durand",
+            groups="base.group_portal",
             email="paul@durand.example.com",
         )
         cls.portal_user.partner_id.parent_id = cls.customer
         cls.other_portal_user = mail_new_test_user(
-            cls.env, login="fis_portal_other", name="Lise Leroy", groups="base.group_portal",
+            cls.env,
+            login="fis_portal_other",
+            name="Lise Leroy",
+            groups="base.group_portal",
             email="lise@leroy.example.com",
         )
         cls.other_portal_user.partner_id.parent_id = cls.other_customer
         cls.product = cls.env["product.product"].create({"name": "Résistance 2 kW", "type": "consu", "lst_price": 42.0})
-        cls.project = cls.env["project.project"].create({
-            "name": "Maintenance fours", "is_field_service": True, "allow_timesheets": True,
-            "privacy_visibility": "employees", "user_id": cls.manager.id,
-        })
-        cls.task = cls.env["project.task"].create({
-            "name": "Four en panne", "project_id": cls.project.id, "partner_id": cls.customer.id,
-            "intervention_site_id": cls.site_contact.id, "user_ids": [Command.set(cls.tech.ids)],
-        })
-        cls.other_task = cls.env["project.task"].create({
-            "name": "Machine à repasser", "project_id": cls.project.id, "partner_id": cls.other_customer.id,
-            "user_ids": [Command.set(cls.tech.ids)],
-        })
+        cls.project = cls.env["project.project"].create(
+            {
+                "name": "Maintenance fours",
+                "is_field_service": True,
+                "allow_timesheets": True,
+                "privacy_visibility": "employees",
+                "user_id": cls.manager.id,
+            }
+        )
+        cls.task = cls.env["project.task"].create(
+            {
+                "name": "Four en panne",
+                "project_id": cls.project.id,
+                "partner_id": cls.customer.id,
+                "intervention_site_id": cls.site_contact.id,
+                "user_ids": [Command.set(cls.tech.ids)],
+            }
+        )
+        cls.other_task = cls.env["project.task"].create(
+            {
+                "name": "Machine à repasser",
+                "project_id": cls.project.id,
+                "partner_id": cls.other_customer.id,
+                "user_ids": [Command.set(cls.tech.ids)],
+            }
+        )
         cls.intervention = cls._create_done_intervention()
         cls.other_intervention = cls._create_done_intervention(task=cls.other_task)
         cls.signature_png = make_signature_png()

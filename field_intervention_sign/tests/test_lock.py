@@ -12,7 +12,6 @@ from .common import FiSignCase, FiSignHttpCase
 
 @tagged("-at_install", "post_install")
 class TestLock(FiSignCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -20,10 +19,14 @@ class TestLock(FiSignCase):
             photo_ids=[Command.create({"image": cls.signature_png, "name": "Avant"})],
             checklist_line_ids=[Command.create({"name": "Test sécurité", "result": "done"})],
         )
-        cls.intervention.with_user(cls.tech)._fi_submit_signature({
-            "decision": "sign", "signer_name": "Jeanne Durand", "signature": cls.signature_png,
-            "signer_role": "device",
-        })
+        cls.intervention.with_user(cls.tech)._fi_submit_signature(
+            {
+                "decision": "sign",
+                "signer_name": "Jeanne Durand",
+                "signature": cls.signature_png,
+                "signer_role": "device",
+            }
+        )
 
     def test_content_locked_for_technician_and_manager(self):
         segment_start = fields.Datetime.now() - timedelta(days=1)
@@ -66,7 +69,9 @@ class TestLock(FiSignCase):
                         self.assertNotIsInstance(catcher.exception, AccessError)
         self.assertEqual(self.intervention.state, "signed")
         self.assertEqual(self.intervention.work_description, "Remplacement de la résistance du four.")
-        self.assertEqual(self.intervention._fi_get_canonical_content(), self.intervention.signature_id.content_canonical)
+        self.assertEqual(
+            self.intervention._fi_get_canonical_content(), self.intervention.signature_id.content_canonical
+        )
 
     def test_timesheets_locked(self):
         timesheet = self.intervention.sudo().timesheet_ids
@@ -101,10 +106,15 @@ class TestLock(FiSignCase):
         with self.assertRaises(AccessError):
             self.env["field.intervention.signature"].with_user(self.tech).search([]).mapped("signer_name")
         with self.assertRaises(AccessError):
-            self.env["field.intervention.signature"].with_user(self.manager).create({
-                "intervention_id": self.intervention.id, "status": "signed", "signer_name": "Forged",
-                "signer_role": "device", "consent_text": "x",
-            })
+            self.env["field.intervention.signature"].with_user(self.manager).create(
+                {
+                    "intervention_id": self.intervention.id,
+                    "status": "signed",
+                    "signer_name": "Forged",
+                    "signer_role": "device",
+                    "consent_text": "x",
+                }
+            )
 
     def test_billing_fields_still_writable(self):
         # non-content fields (e.g. chatter, activities, billing fields of other addons) still move
@@ -120,11 +130,14 @@ class TestLockRpc(FiSignHttpCase):
 
     def _call_kw(self, model, method, args, kwargs=None):
         payload = {
-            "jsonrpc": "2.0", "method": "call", "id": 1,
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
             "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
         }
         response = self.url_open(
-            f"/web/dataset/call_kw/{model}/{method}", data=json.dumps(payload),
+            f"/web/dataset/call_kw/{model}/{method}",
+            data=json.dumps(payload),
             headers={"Content-Type": "application/json"},
         )
         return response.json()
@@ -135,7 +148,12 @@ class TestLockRpc(FiSignHttpCase):
         part = self.intervention.part_ids
         calls = [
             ("field.intervention", "write", [[self.intervention.id], {"work_description": "changed by rpc"}]),
-            ("field.intervention", "web_save", [[self.intervention.id], {"findings": "changed by rpc"}], {"specification": {}}),
+            (
+                "field.intervention",
+                "web_save",
+                [[self.intervention.id], {"findings": "changed by rpc"}],
+                {"specification": {}},
+            ),
             ("field.intervention", "write", [[self.intervention.id], {"state": "done"}]),
             ("field.intervention", "unlink", [[self.intervention.id]]),
             ("field.intervention", "action_reopen", [[self.intervention.id]]),
@@ -145,8 +163,7 @@ class TestLockRpc(FiSignHttpCase):
         for login in ("fis_tech", "fis_manager"):
             self.authenticate(login, login)
             for model, method, args, *kwargs in calls:
-                with self.subTest(login=login, method=method, args=str(args)[:60]), \
-                        mute_logger("odoo.http"):
+                with self.subTest(login=login, method=method, args=str(args)[:60]), mute_logger("odoo.http"):
                     result = self._call_kw(model, method, args, *kwargs)
                     error = result["error"]["data"]
                     expected = {"odoo.exceptions.UserError"}

@@ -14,11 +14,12 @@ LOGGER = "odoo.addons.field_intervention_sign.models.field_intervention"
 
 @tagged("-at_install", "post_install")
 class TestSignMails(FiSignCase):
-
     def _mails(self, intervention=None):
         intervention = intervention or self.intervention
-        return self.env["mail.mail"].sudo().search(
-            [("model", "=", "field.intervention"), ("res_id", "=", intervention.id)], order="id"
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "field.intervention"), ("res_id", "=", intervention.id)], order="id")
         )
 
     def test_signed_mails(self):
@@ -72,7 +73,7 @@ class TestSignMails(FiSignCase):
 
     def test_send_for_signature(self):
         action = self.intervention.with_user(self.tech).action_fi_send_for_signature()
-        composer = Form(self.env["mail.compose.message"].with_user(self.tech).with_context(action["context"]))
+        composer = Form(self.env["mail.compose.message"].with_user(self.tech).with_context(**action["context"]))
         composer.save().action_send_mail()
         message = self.intervention.message_ids[0]
         self.assertEqual(message.partner_ids, self.customer)
@@ -94,11 +95,12 @@ class TestSignMails(FiSignCase):
 
 @tagged("-at_install", "post_install")
 class TestSignRetry(FiSignCase):
-
     def test_pdf_failure_keeps_signature_and_cron_recovers(self):
         Intervention = type(self.env["field.intervention"])
-        with patch.object(Intervention, "_fi_render_report_pdf", side_effect=OSError("wkhtmltopdf crashed")), \
-                mute_logger(LOGGER):
+        with (
+            patch.object(Intervention, "_fi_render_report_pdf", side_effect=OSError("wkhtmltopdf crashed")),
+            mute_logger(LOGGER),
+        ):
             signature = self._sign()
         intervention = self.intervention
         self.assertEqual(intervention.state, "signed")
@@ -112,7 +114,9 @@ class TestSignRetry(FiSignCase):
         self.assertFalse(signature.pdf_attachment_id)
         self.assertEqual(intervention.sign_job_attempts, 1)
         self.assertIn("pdf_failed", intervention.sudo().sign_event_ids.mapped("event_type"))
-        self.assertFalse(self.env["mail.mail"].search([("res_id", "=", intervention.id), ("model", "=", "field.intervention")]))
+        self.assertFalse(
+            self.env["mail.mail"].search([("res_id", "=", intervention.id), ("model", "=", "field.intervention")])
+        )
         # the cron skips it until the retry time, then recovers PDF and mails
         self.env["field.intervention"]._cron_fi_retry_sign_jobs()
         self.assertTrue(intervention.sign_pending_job)
@@ -122,7 +126,10 @@ class TestSignRetry(FiSignCase):
         self.assertFalse(intervention.sign_job_error)
         self.assertTrue(intervention.signed_pdf_id)
         self.assertEqual(signature.pdf_attachment_id, intervention.signed_pdf_id)
-        self.assertEqual(len(self.env["mail.mail"].search([("res_id", "=", intervention.id), ("model", "=", "field.intervention")])), 2)
+        self.assertEqual(
+            len(self.env["mail.mail"].search([("res_id", "=", intervention.id), ("model", "=", "field.intervention")])),
+            2,
+        )
         self.assertEqual(len(intervention.sudo().signature_ids), 1)
 
     def test_mail_failure_is_retried(self):
@@ -137,14 +144,19 @@ class TestSignRetry(FiSignCase):
         # the manager retries by hand
         intervention.with_user(self.manager).action_fi_retry_sign_jobs()
         self.assertFalse(intervention.sign_pending_job)
-        self.assertEqual(len(self.env["mail.mail"].search([("res_id", "=", intervention.id), ("model", "=", "field.intervention")])), 2)
+        self.assertEqual(
+            len(self.env["mail.mail"].search([("res_id", "=", intervention.id), ("model", "=", "field.intervention")])),
+            2,
+        )
 
     def test_pdf_hook_called_by_retry(self):
         Intervention = type(self.env["field.intervention"])
         with patch.object(Intervention, "_fi_render_report_pdf", side_effect=OSError("down")), mute_logger(LOGGER):
             self._sign()
-        with patch.object(Intervention, "_on_signed_pdf_ready", autospec=True) as hook, \
-                freeze_time(fields.Datetime.now() + timedelta(hours=1)):
+        with (
+            patch.object(Intervention, "_on_signed_pdf_ready", autospec=True) as hook,
+            freeze_time(fields.Datetime.now() + timedelta(hours=1)),
+        ):
             self.env["field.intervention"]._cron_fi_retry_sign_jobs()
         hook.assert_called_once()
         self.assertTrue(self.intervention.signed_pdf_id)
@@ -152,13 +164,21 @@ class TestSignRetry(FiSignCase):
     def test_partial_failure_rolls_back_step_only(self):
         """A failure after the attachment was created rolls the PDF step back (no orphan PDF)."""
         Intervention = type(self.env["field.intervention"])
-        with patch.object(Intervention, "_on_signed_pdf_ready", side_effect=RuntimeError("late failure")), \
-                mute_logger(LOGGER):
+        with (
+            patch.object(Intervention, "_on_signed_pdf_ready", side_effect=RuntimeError("late failure")),
+            mute_logger(LOGGER),
+        ):
             self._sign()
         intervention = self.intervention
         self.assertTrue(intervention.sign_pdf_pending)
         self.assertFalse(intervention.signed_pdf_id)
-        self.assertFalse(self.env["ir.attachment"].search_count([
-            ("res_model", "=", "field.intervention"), ("res_id", "=", intervention.id), ("mimetype", "=", "application/pdf"),
-        ]))
+        self.assertFalse(
+            self.env["ir.attachment"].search_count(
+                [
+                    ("res_model", "=", "field.intervention"),
+                    ("res_id", "=", intervention.id),
+                    ("mimetype", "=", "application/pdf"),
+                ]
+            )
+        )
         self.assertEqual(intervention.state, "signed")

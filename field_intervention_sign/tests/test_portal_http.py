@@ -14,7 +14,6 @@ from .common import FiSignHttpCase, make_signature_png
 
 @tagged("-at_install", "post_install")
 class TestPortalHttp(FiSignHttpCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -62,10 +61,23 @@ class TestPortalHttp(FiSignHttpCase):
         cases = {
             "no token": (f"/my/interventions/{self.intervention.id}", 403),
             "wrong token": (f"/my/interventions/{self.intervention.id}?access_token=wrong", 403),
-            "other document's token": (f"/my/interventions/{self.intervention.id}?access_token={self.other_token}", 403),
-            "report with other token": (f"/my/interventions/{self.intervention.id}?access_token={self.other_token}&report_type=pdf", 403),
-            "signed pdf with other token": (f"/my/interventions/{self.intervention.id}/signed_pdf?access_token={self.other_token}", 403),
+            "other document's token": (
+                f"/my/interventions/{self.intervention.id}?access_token={self.other_token}",
+                403,
+            ),
+            "report with other token": (
+                f"/my/interventions/{self.intervention.id}?access_token={self.other_token}&report_type=pdf",
+                403,
+            ),
+            "signed pdf with other token": (
+                f"/my/interventions/{self.intervention.id}/signed_pdf?access_token={self.other_token}",
+                403,
+            ),
             "missing record": ("/my/interventions/999999999?access_token=x", 404),
+            "signed pdf of an unsigned report": (
+                f"/my/interventions/{self.intervention.id}/signed_pdf?access_token={self.token}",
+                404,
+            ),
         }
         for label, (url, status) in cases.items():
             with self.subTest(label), mute_logger("odoo.http"):
@@ -83,7 +95,10 @@ class TestPortalHttp(FiSignHttpCase):
             self.assertEqual(self.url_open(f"/my/interventions/{self.other_intervention.id}").status_code, 403)
         # ...but a token still opens the one document it was issued for
         self.assertEqual(
-            self.url_open(f"/my/interventions/{self.other_intervention.id}?access_token={self.other_token}").status_code, 200
+            self.url_open(
+                f"/my/interventions/{self.other_intervention.id}?access_token={self.other_token}"
+            ).status_code,
+            200,
         )
         counters = self._json("/my/counters", counters=["intervention_count"])
         self.assertEqual(counters["intervention_count"], 1)
@@ -124,8 +139,13 @@ class TestPortalHttp(FiSignHttpCase):
     # Signing through the portal
     # ------------------------------------------------------------------
     def test_sign_with_token(self):
-        result = self._sign_json(email="jeanne@durand.example.com", reserves="<script>alert('x')</script>",
-                                 geo_consent=True, latitude=45.76, longitude=4.83)
+        result = self._sign_json(
+            email="jeanne@durand.example.com",
+            reserves="<script>alert('x')</script>",
+            geo_consent=True,
+            latitude=45.76,
+            longitude=4.83,
+        )
         self.assertTrue(result.get("force_refresh"), result)
         intervention = self.intervention
         intervention.invalidate_recordset()
@@ -149,8 +169,13 @@ class TestPortalHttp(FiSignHttpCase):
             self.assertNotIn("<script>", message.body)
             self.assertIn("&lt;script&gt;", message.body)
         # double submission: same answer, still one signature
-        again = self._sign_json(email="jeanne@durand.example.com", reserves="<script>alert('x')</script>",
-                                geo_consent=True, latitude=45.76, longitude=4.83)
+        again = self._sign_json(
+            email="jeanne@durand.example.com",
+            reserves="<script>alert('x')</script>",
+            geo_consent=True,
+            latitude=45.76,
+            longitude=4.83,
+        )
         self.assertTrue(again.get("force_refresh"), again)
         self.assertEqual(len(intervention.sudo().signature_ids), 1)
         # signed PDF download
@@ -165,8 +190,10 @@ class TestPortalHttp(FiSignHttpCase):
         self.assertEqual(self.intervention.signature_id.signer_role, "portal_user")
         self.assertEqual(self.intervention.signature_id.user_id, self.portal_user)
         with mute_logger("odoo.http"):
-            self.assertEqual(self._sign_json(self.other_intervention, access_token=None),
-                             {"error": "Invalid intervention or access link."})
+            self.assertEqual(
+                self._sign_json(self.other_intervention, access_token=None),
+                {"error": "Invalid intervention or access link."},
+            )
         self._assert_unchanged(self.other_intervention)
 
     def test_sign_bad_input(self):
@@ -215,8 +242,12 @@ class TestPortalHttp(FiSignHttpCase):
         intervention = intervention or self.intervention
         if not getattr(self, "session", None):
             self.authenticate(None, None)
-        data = {"csrf_token": http.Request.csrf_token(self), "access_token": self.token,
-                "name": "Jeanne Durand", "reason": "Travail <b>non</b> terminé"}
+        data = {
+            "csrf_token": http.Request.csrf_token(self),
+            "access_token": self.token,
+            "name": "Jeanne Durand",
+            "reason": "Travail <b>non</b> terminé",
+        }
         data.update(params)
         return self.url_open(f"/my/interventions/{intervention.id}/refuse", data=data)
 
@@ -264,9 +295,13 @@ class TestPortalHttp(FiSignHttpCase):
         pdf = signature.pdf_attachment_id.raw
         self.authenticate(None, None)
         csrf = http.Request.csrf_token(self)
-        match = self.url_open(url, data={"csrf_token": csrf}, files={"document": ("signed.pdf", pdf, "application/pdf")})
+        match = self.url_open(
+            url, data={"csrf_token": csrf}, files={"document": ("signed.pdf", pdf, "application/pdf")}
+        )
         self.assertIn("o_fi_verify_match", match.text)
-        tampered = self.url_open(url, data={"csrf_token": csrf}, files={"document": ("signed.pdf", pdf + b" ", "application/pdf")})
+        tampered = self.url_open(
+            url, data={"csrf_token": csrf}, files={"document": ("signed.pdf", pdf + b" ", "application/pdf")}
+        )
         self.assertIn("o_fi_verify_mismatch", tampered.text)
         with mute_logger("odoo.http"):
             self.assertEqual(self.url_open("/fi/verify/" + "0" * 32).status_code, 404)

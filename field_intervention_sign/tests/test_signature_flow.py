@@ -12,7 +12,6 @@ from .common import FiSignCase, make_signature_png
 
 @tagged("-at_install", "post_install")
 class TestSignatureFlow(FiSignCase):
-
     def test_device_signature_records_evidence_and_pdf(self):
         signature = self._sign(reserves="Porte rayée")
         intervention = self.intervention
@@ -65,10 +64,13 @@ class TestSignatureFlow(FiSignCase):
         self.assertEqual(first, second)
         self.assertEqual(len(self.intervention.sudo().signature_ids), 1)
         self.assertEqual(
-            self.env["ir.attachment"].search_count([
-                ("res_model", "=", "field.intervention"), ("res_id", "=", self.intervention.id),
-                ("mimetype", "=", "application/pdf"),
-            ]),
+            self.env["ir.attachment"].search_count(
+                [
+                    ("res_model", "=", "field.intervention"),
+                    ("res_id", "=", self.intervention.id),
+                    ("mimetype", "=", "application/pdf"),
+                ]
+            ),
             1,
         )
         # another signature on an already signed report is refused clearly
@@ -140,8 +142,10 @@ class TestSignatureFlow(FiSignCase):
 
     def test_hooks_called(self):
         Intervention = type(self.env["field.intervention"])
-        with patch.object(Intervention, "_on_customer_signed", autospec=True) as signed_hook, \
-                patch.object(Intervention, "_on_signed_pdf_ready", autospec=True) as pdf_hook:
+        with (
+            patch.object(Intervention, "_on_customer_signed", autospec=True) as signed_hook,
+            patch.object(Intervention, "_on_signed_pdf_ready", autospec=True) as pdf_hook,
+        ):
             self._sign()
         self.assertEqual(signed_hook.call_count, 1)
         self.assertEqual(signed_hook.call_args.args[0], self.intervention)
@@ -152,10 +156,12 @@ class TestSignatureFlow(FiSignCase):
 
         def failing_hook(self):
             self.env["res.partner"].create({"name": "created by a failing hook"})
-            raise UserError("invoice creation failed")
+            raise RuntimeError("invoice creation failed")
 
-        with patch.object(Intervention, "_on_customer_signed", failing_hook), \
-                mute_logger("odoo.addons.field_intervention_sign.models.field_intervention"):
+        with (
+            patch.object(Intervention, "_on_customer_signed", failing_hook),
+            mute_logger("odoo.addons.field_intervention_sign.models.field_intervention"),
+        ):
             self._sign()
         self.assertEqual(self.intervention.state, "signed")
         self.assertFalse(self.env["res.partner"].search([("name", "=", "created by a failing hook")]))
@@ -163,15 +169,22 @@ class TestSignatureFlow(FiSignCase):
 
     def test_device_wizard(self):
         action = self.intervention.with_user(self.tech).action_fi_customer_sign()
-        wizard = self.env["field.intervention.sign.wizard"].with_user(self.tech).with_context(
-            action["context"]
-        ).create({})
+        wizard = (
+            self.env["field.intervention.sign.wizard"].with_user(self.tech).with_context(**action["context"]).create({})
+        )
         self.assertEqual(wizard.signer_name, "Jeanne Durand")
         self.assertEqual(wizard.signer_email, "jeanne@durand.example.com")
         self.assertIn("Remplacement de la résistance du four.", wizard.summary_html)
         self.assertIn(self.intervention.name, wizard.consent_text)
-        wizard.write({"signature": self.signature_png, "reserves": "<b>RAS</b>", "geo_consent": True,
-                      "latitude": 45.75, "longitude": 4.85})
+        wizard.write(
+            {
+                "signature": self.signature_png,
+                "reserves": "<b>RAS</b>",
+                "geo_consent": True,
+                "latitude": 45.75,
+                "longitude": 4.85,
+            }
+        )
         wizard.action_confirm()
         signature = self.intervention.signature_id
         self.assertEqual(signature.signer_role, "device")

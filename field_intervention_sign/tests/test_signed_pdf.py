@@ -29,9 +29,16 @@ class TestSignedPdf(FiSignHttpCase):
         # wkhtmltopdf fetches the report assets from this server and Qt wants a runtime dir
         self.env["ir.config_parameter"].sudo().set_param("report.url", f"http://127.0.0.1:{config['http_port']}")
         with tempfile.TemporaryDirectory() as runtime_dir, patch.dict(os.environ, {"XDG_RUNTIME_DIR": runtime_dir}):
-            signature = intervention.with_user(self.tech)._fi_submit_signature(self._sign_values(
-                signer_name="Jeanne Durand-Évrard", reserves="Porte rayée",
-            )).sudo()
+            signature = (
+                intervention.with_user(self.tech)
+                ._fi_submit_signature(
+                    self._sign_values(
+                        signer_name="Jeanne Durand-Évrard",
+                        reserves="Porte rayée",
+                    )
+                )
+                .sudo()
+            )
         self.assertFalse(intervention.sign_pending_job, intervention.sign_job_error)
         pdf = intervention.signed_pdf_id.raw
         self.assertTrue(pdf.startswith(b"%PDF"))
@@ -48,8 +55,13 @@ class TestSignedPdf(FiSignHttpCase):
         self.assertIn("Porte rayée", report_text)
         # the evidence page
         for expected in (
-            "Signature evidence", "Jeanne Durand-Évrard", intervention.name, signature.content_hash,
-            "jeanne@durand.example.com", fieldsafe(signature.signed_on), signature.verify_url,
+            "Signature evidence",
+            "Jeanne Durand-Évrard",
+            intervention.name,
+            signature.content_hash,
+            "jeanne@durand.example.com",
+            fieldsafe(signature.signed_on),
+            signature.verify_url,
         ):
             self.assertIn(expected, evidence_text)
 

@@ -32,9 +32,7 @@ def qr_image(url):
 
     The same function is used to draw the page and to check it in tests.
     """
-    qr = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=QR_BOX_SIZE, border=QR_BORDER
-    )
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=QR_BOX_SIZE, border=QR_BORDER)
     qr.add_data(url)
     qr.make(fit=True)
     return qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
@@ -85,8 +83,13 @@ def render_evidence_page(title, lines, signature_image=None, qr_url=None, qr_cap
         y = height - 25 * mm
     if signature_image:
         pdf.drawImage(
-            ImageReader(signature_image), left, y - 30 * mm, width=70 * mm, height=30 * mm,
-            preserveAspectRatio=True, mask="auto",
+            ImageReader(signature_image),
+            left,
+            y - 30 * mm,
+            width=70 * mm,
+            height=30 * mm,
+            preserveAspectRatio=True,
+            mask="auto",
         )
         pdf.rect(left, y - 30 * mm, 70 * mm, 30 * mm)
     if qr_url:

@@ -11,7 +11,8 @@ class FieldInterventionSignWizard(models.TransientModel):
     summary_html = fields.Html("Summary", compute="_compute_summary_html", sanitize=False)
     decision = fields.Selection(
         [("sign", "I sign the report"), ("refuse", "I refuse the report")],
-        required=True, default="sign",
+        required=True,
+        default="sign",
     )
     signer_name = fields.Char("Your Name", compute="_compute_signer", store=True, readonly=False)
     signer_email = fields.Char("Your Email", compute="_compute_signer", store=True, readonly=False)
@@ -42,16 +43,18 @@ class FieldInterventionSignWizard(models.TransientModel):
     def action_confirm(self):
         """Record the customer's decision, then show the intervention."""
         self.ensure_one()
-        self.intervention_id._fi_submit_signature({
-            "decision": self.decision,
-            "signer_name": self.signer_name,
-            "signer_email": self.signer_email,
-            "signature": self.signature if self.decision == "sign" else False,
-            "reserves": self.reserves,
-            "refusal_reason": self.refusal_reason,
-            "signer_role": "device",
-            "geo_consent": self.geo_consent,
-            "latitude": self.latitude,
-            "longitude": self.longitude,
-        })
+        self.intervention_id._fi_submit_signature(
+            {
+                "decision": self.decision,
+                "signer_name": self.signer_name,
+                "signer_email": self.signer_email,
+                "signature": self.signature if self.decision == "sign" else False,
+                "reserves": self.reserves,
+                "refusal_reason": self.refusal_reason,
+                "signer_role": "device",
+                "geo_consent": self.geo_consent,
+                "latitude": self.latitude,
+                "longitude": self.longitude,
+            }
+        )
         return {"type": "ir.actions.act_window_close"}
