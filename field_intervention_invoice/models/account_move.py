@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 try:
     from num2words import num2words
@@ -156,19 +157,38 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     def _fi_link_timesheets(self, data):
         """Link the intervention's timesheets to the invoice, as sale_timesheet does for orders
-        (on the sale order path, only those of the invoiced sale lines)."""
-        timesheets_sudo = self.env["account.analytic.line"].sudo()
+        (on the sale order path, only those of the invoiced sale lines).
+
+        One UPDATE for the whole batch: ``timesheet_invoice_id`` is a billing field (no access
+        rule, constraint nor lock applies to it; core writes it as superuser too) and one ORM
+        write per invoice was the costliest step of batch invoicing.
+        """
+        pairs = []
         for move in self:
             sale_line_ids = set(move.invoice_line_ids.sale_line_ids.ids)
-            timesheet_ids = []
             for intervention in move.invoice_line_ids.intervention_id:
                 on_order = bool(data.sale_line(intervention))
-                timesheet_ids += [
-                    ts_id for ts_id, so_line_id in data.timesheets[intervention.id]
+                pairs += [
+                    (ts_id, move.id) for ts_id, so_line_id in data.timesheets[intervention.id]
                     if not on_order or so_line_id in sale_line_ids
                 ]
-            if timesheet_ids:
-                timesheets_sudo.browse(timesheet_ids).write({"timesheet_invoice_id": move.id})
+        if not pairs:
+            return
+        timesheets_sudo = self.env["account.analytic.line"].sudo().browse([ts_id for ts_id, __ in pairs])
+        timesheets_sudo.flush_recordset()
+        timesheets_sudo.modified(["timesheet_invoice_id"])
+        self.env.cr.execute(SQL(
+            """UPDATE account_analytic_line AS aal
+                  SET timesheet_invoice_id = v.move_id, write_uid = %s, write_date = %s
+                 FROM (VALUES %s) AS v(id, move_id)
+                WHERE aal.id = v.id""",
+            self.env.uid,
+            fields.Datetime.now(),
+            SQL(", ").join(SQL("(%s, %s)", ts_id, move_id) for ts_id, move_id in pairs),
+        ))
+        timesheets_sudo.invalidate_recordset(["timesheet_invoice_id", "write_uid", "write_date"])
+        self.invalidate_recordset(["timesheet_ids"])
+        timesheets_sudo.modified(["timesheet_invoice_id"])
 
     def _fi_run_checks(self):
         """Pre-billing checks again on existing invoices: flag them "to review" with the
