@@ -77,6 +77,14 @@ class TestSignatureFlow(FiSignCase):
         with self.assertRaisesRegex(UserError, "cannot be signed"):
             self._sign(signer_name="Somebody Else")
 
+    def test_submission_locks_the_row(self):
+        """Concurrent submissions are serialized on the intervention row (then made idempotent)."""
+        with self.assertLogs("odoo.sql_db", "DEBUG") as logs:
+            self._sign()
+        lock_queries = [line for line in logs.output if "FOR UPDATE" in line and "field_intervention" in line]
+        self.assertEqual(len(lock_queries), 1)
+        self.assertIn(f"IN ({self.intervention.id})", lock_queries[0])
+
     def test_sign_non_done_refused(self):
         intervention = self.env["field.intervention"].create({"task_id": self.task.id})
         with self.assertRaisesRegex(UserError, "only a done intervention can be signed"):
