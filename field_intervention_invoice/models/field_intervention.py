@@ -391,6 +391,11 @@ class FieldIntervention(models.Model):
         if not self.partner_id:
             return self.env._("it has no customer.")
         sale_line = data.sale_line(self)
+        if self.task_id.sale_line_id and not sale_line:
+            return self.env._(
+                "sale order %(order)s of the mission is not confirmed.",
+                order=self.task_id.sale_line_id.order_id.display_name,
+            )
         if not sale_line and data.hours[self.id] and not self.project_id.labour_product_id:
             return self.env._("project %(project)s has no labour product.", project=self.project_id.display_name)
         items = self._fi_get_billable_items(data)

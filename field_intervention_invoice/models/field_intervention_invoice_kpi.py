@@ -17,6 +17,19 @@ class FieldInterventionInvoiceKpi(models.Model):
     _description = "Intervention Billing KPIs"
     _auto = False
     _order = "month desc, dimension, id"
+    _depends = {
+        "field.intervention": [
+            "state", "invoice_id", "signed_date", "intervention_date", "company_id",
+            "commercial_partner_id", "project_id", "technician_ids", "has_reserves",
+        ],
+        "field.intervention.part": ["intervention_id", "product_id", "quantity"],
+        "field.intervention.signature": ["intervention_id", "status"],
+        "account.move": ["state", "invoice_date"],
+        "account.move.line": ["move_id", "intervention_id", "display_type", "balance"],
+        "account.analytic.line": ["intervention_id", "unit_amount"],
+        "project.project": ["labour_product_id"],
+        "product.template": ["list_price"],
+    }
 
     dimension = fields.Selection(DIMENSIONS, string="Dimension", readonly=True)
     month = fields.Date(string="Month", readonly=True)

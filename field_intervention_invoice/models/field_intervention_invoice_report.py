@@ -13,6 +13,19 @@ class FieldInterventionInvoiceReport(models.Model):
     _auto = False
     _order = "date desc, id desc"
     _rec_name = "intervention_id"
+    _depends = {
+        "field.intervention": [
+            "state", "invoice_id", "signed_date", "intervention_date", "company_id",
+            "commercial_partner_id", "project_id", "technician_ids", "has_reserves",
+        ],
+        "field.intervention.part": ["intervention_id", "product_id", "quantity"],
+        "field.intervention.signature": ["intervention_id", "status"],
+        "account.move": ["state", "invoice_date"],
+        "account.move.line": ["move_id", "intervention_id", "display_type", "balance"],
+        "account.analytic.line": ["intervention_id", "unit_amount"],
+        "project.project": ["labour_product_id"],
+        "product.template": ["list_price"],
+    }
 
     intervention_id = fields.Many2one("field.intervention", string="Intervention", readonly=True)
     company_id = fields.Many2one("res.company", string="Company", readonly=True)
