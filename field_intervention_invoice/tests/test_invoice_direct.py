@@ -42,6 +42,16 @@ class TestInvoiceDirect(FieldInterventionInvoiceCommon):
         self.assertEqual(timesheets.timesheet_invoice_id, invoice, "timesheets linked as core does")
         self.assertEqual(invoice.fi_check_state, "clean")
 
+        signed_pdf = intervention.signed_pdf_id
+        self.assertTrue(signed_pdf, "the signature flow produced the signed report")
+        attachments = self.env["ir.attachment"].search([("res_model", "=", "account.move"), ("res_id", "=", invoice.id)])
+        self.assertIn(signed_pdf.checksum, attachments.mapped("checksum"), "signed report attached to the invoice")
+        intervention._on_signed_pdf_ready()  # called again (retry cron): attached once
+        self.assertEqual(
+            self.env["ir.attachment"].search_count([("res_model", "=", "account.move"), ("res_id", "=", invoice.id)]),
+            len(attachments),
+        )
+
     def test_fiscal_position_maps_taxes(self):
         fiscal_position = self.env["account.fiscal.position"].create({
             "name": "Taux réduit",
