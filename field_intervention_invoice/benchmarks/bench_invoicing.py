@@ -17,6 +17,7 @@ kept; the database needs field_intervention_invoice installed). Usage (see readm
 
 or, inside ``odoo-bin shell -d DB``: ``exec(open(path).read()); run(env, 1000); env.cr.rollback()``
 """
+
 import argparse
 import logging
 import sys
@@ -28,73 +29,120 @@ _logger = logging.getLogger("bench_invoicing")
 
 def _setup_common(env, n):
     """Products, technicians, customers, project: shared by both paths (not measured)."""
-    from odoo import Command  # noqa: PLC0415
+    from odoo import Command
 
     company = env.company
     uom_hour = env.ref("uom.product_uom_hour")
     Product = env["product.product"]
-    labour = Product.create({
-        "name": "Bench labour", "type": "service", "list_price": 60.0, "uom_id": uom_hour.id,
-        "uom_po_id": uom_hour.id, "invoice_policy": "delivery", "service_type": "timesheet",
-    })
-    core_labour = Product.create({
-        "name": "Bench labour (order)", "type": "service", "list_price": 60.0, "uom_id": uom_hour.id,
-        "uom_po_id": uom_hour.id, "invoice_policy": "delivery", "service_type": "manual",
-    })
-    travel = Product.create({
-        "name": "Bench travel", "type": "service", "list_price": 40.0, "uom_id": uom_hour.id,
-        "uom_po_id": uom_hour.id, "invoice_policy": "delivery",
-    })
-    parts = Product.create([
-        {"name": f"Bench part {i}", "type": "consu", "list_price": 10.0 * i, "invoice_policy": "delivery"}
-        for i in (1, 2, 3)
-    ])
-    technicians = env["res.users"].create([
-        {"name": f"Bench tech {i}", "login": f"bench_tech_{i}_{time.time_ns()}", "company_id": company.id,
-         "company_ids": [Command.set(company.ids)]}
-        for i in (1, 2)
-    ])
-    env["hr.employee"].create([
-        {"name": user.name, "user_id": user.id, "company_id": company.id} for user in technicians
-    ])
-    customers = env["res.partner"].create([
-        {"name": f"Bench customer {i}", "is_company": True} for i in range(max(n // 5, 1))
-    ])
-    project = env["project.project"].create({
-        "name": "Bench field service", "is_field_service": True, "allow_timesheets": True,
-        "labour_product_id": labour.id, "travel_product_id": travel.id,
-        "intervention_invoice_policy": "manual", "company_id": company.id,
-    })
+    labour = Product.create(
+        {
+            "name": "Bench labour",
+            "type": "service",
+            "list_price": 60.0,
+            "uom_id": uom_hour.id,
+            "uom_po_id": uom_hour.id,
+            "invoice_policy": "delivery",
+            "service_type": "timesheet",
+        }
+    )
+    core_labour = Product.create(
+        {
+            "name": "Bench labour (order)",
+            "type": "service",
+            "list_price": 60.0,
+            "uom_id": uom_hour.id,
+            "uom_po_id": uom_hour.id,
+            "invoice_policy": "delivery",
+            "service_type": "manual",
+        }
+    )
+    travel = Product.create(
+        {
+            "name": "Bench travel",
+            "type": "service",
+            "list_price": 40.0,
+            "uom_id": uom_hour.id,
+            "uom_po_id": uom_hour.id,
+            "invoice_policy": "delivery",
+        }
+    )
+    parts = Product.create(
+        [
+            {"name": f"Bench part {i}", "type": "consu", "list_price": 10.0 * i, "invoice_policy": "delivery"}
+            for i in (1, 2, 3)
+        ]
+    )
+    technicians = env["res.users"].create(
+        [
+            {
+                "name": f"Bench tech {i}",
+                "login": f"bench_tech_{i}_{time.time_ns()}",
+                "company_id": company.id,
+                "company_ids": [Command.set(company.ids)],
+            }
+            for i in (1, 2)
+        ]
+    )
+    env["hr.employee"].create(
+        [{"name": user.name, "user_id": user.id, "company_id": company.id} for user in technicians]
+    )
+    customers = env["res.partner"].create(
+        [{"name": f"Bench customer {i}", "is_company": True} for i in range(max(n // 5, 1))]
+    )
+    project = env["project.project"].create(
+        {
+            "name": "Bench field service",
+            "is_field_service": True,
+            "allow_timesheets": True,
+            "labour_product_id": labour.id,
+            "travel_product_id": travel.id,
+            "intervention_invoice_policy": "manual",
+            "company_id": company.id,
+        }
+    )
     return {
-        "labour": labour, "core_labour": core_labour, "travel": travel, "parts": parts,
-        "technicians": technicians, "customers": customers, "project": project,
+        "labour": labour,
+        "core_labour": core_labour,
+        "travel": travel,
+        "parts": parts,
+        "technicians": technicians,
+        "customers": customers,
+        "project": project,
     }
 
 
 def _setup_interventions(env, data, n):
-    from odoo import Command  # noqa: PLC0415
+    from odoo import Command
 
-    tasks = env["project.task"].create([
-        {"name": f"Bench mission {customer.name}", "project_id": data["project"].id,
-         "partner_id": customer.id, "user_ids": [Command.set(data["technicians"].ids)]}
-        for customer in data["customers"]
-    ])
+    tasks = env["project.task"].create(
+        [
+            {
+                "name": f"Bench mission {customer.name}",
+                "project_id": data["project"].id,
+                "partner_id": customer.id,
+                "user_ids": [Command.set(data["technicians"].ids)],
+            }
+            for customer in data["customers"]
+        ]
+    )
     start = datetime(2026, 3, 2, 7, 0)
     vals_list = []
     for index in range(n):
         day = start + timedelta(days=index % 20)
-        vals_list.append({
-            "task_id": tasks[index % len(tasks)].id,
-            "technician_ids": [Command.set(data["technicians"].ids)],
-            "planned_date": day,
-            "travel_duration": 0.5,
-            "work_description": "Bench work",
-            "time_ids": [
-                Command.create({"date_start": day, "date_end": day + timedelta(minutes=45)}),
-                Command.create({"date_start": day + timedelta(hours=1), "date_end": day + timedelta(minutes=90)}),
-            ],
-            "part_ids": [Command.create({"product_id": part.id, "quantity": 1.0}) for part in data["parts"]],
-        })
+        vals_list.append(
+            {
+                "task_id": tasks[index % len(tasks)].id,
+                "technician_ids": [Command.set(data["technicians"].ids)],
+                "planned_date": day,
+                "travel_duration": 0.5,
+                "work_description": "Bench work",
+                "time_ids": [
+                    Command.create({"date_start": day, "date_end": day + timedelta(minutes=45)}),
+                    Command.create({"date_start": day + timedelta(hours=1), "date_end": day + timedelta(minutes=90)}),
+                ],
+                "part_ids": [Command.create({"product_id": part.id, "quantity": 1.0}) for part in data["parts"]],
+            }
+        )
     interventions = env["field.intervention"].create(vals_list)
     env.flush_all()
     # the signature flow is not what is measured: mark them signed directly
@@ -109,15 +157,21 @@ def _setup_interventions(env, data, n):
 
 
 def _setup_orders(env, data, n):
-    from odoo import Command  # noqa: PLC0415
+    from odoo import Command
 
     customers = data["customers"]
     lines = [(data["core_labour"], 2.5), (data["travel"], 0.5)] + [(part, 1.0) for part in data["parts"]]
-    orders = env["sale.order"].create([
-        {"partner_id": customers[index % len(customers)].id,
-         "order_line": [Command.create({"product_id": product.id, "product_uom_qty": qty}) for product, qty in lines]}
-        for index in range(n)
-    ])
+    orders = env["sale.order"].create(
+        [
+            {
+                "partner_id": customers[index % len(customers)].id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "product_uom_qty": qty}) for product, qty in lines
+                ],
+            }
+            for index in range(n)
+        ]
+    )
     orders.action_confirm()
     for line in orders.order_line:
         line.qty_delivered = line.product_uom_qty
@@ -147,8 +201,12 @@ class _Meter:
     def report(self):
         per_second = self.records / self.seconds if self.seconds else 0.0
         result = {
-            "label": self.label, "records": self.records, "invoices": len(self.moves or []),
-            "seconds": self.seconds, "per_second": per_second, "queries": self.queries,
+            "label": self.label,
+            "records": self.records,
+            "invoices": len(self.moves or []),
+            "seconds": self.seconds,
+            "per_second": per_second,
+            "queries": self.queries,
             "queries_per_record": self.queries / self.records if self.records else 0.0,
             "total": sum(self.moves.mapped("amount_total")) if self.moves else 0.0,
         }
@@ -189,16 +247,18 @@ def run(env, n=200, batch_size=200, warmup=10):
     interventions, orders = interventions[warmup:], orders[warmup:]
     for index, offset in enumerate(range(0, n, batch_size)):
         steps = [
-            (ours, interventions[offset:offset + batch_size], _invoice_interventions),
-            (core, orders[offset:offset + batch_size], _invoice_orders),
+            (ours, interventions[offset : offset + batch_size], _invoice_interventions),
+            (core, orders[offset : offset + batch_size], _invoice_orders),
         ]
         for meter, records, invoice_batch in steps if index % 2 == 0 else reversed(steps):
             env.invalidate_all()
             meter.measure(env, records, invoice_batch)
     ours, core = ours.report(), core.report()
     ratio = ours["per_second"] / core["per_second"] if core["per_second"] else 0.0
-    print(f"N={n} batch={batch_size}: throughput ratio (ours / core) = {ratio:.2f}; "
-          f"queries per record: ours {ours['queries_per_record']:.1f}, core {core['queries_per_record']:.1f}")
+    print(
+        f"N={n} batch={batch_size}: throughput ratio (ours / core) = {ratio:.2f}; "
+        f"queries per record: ours {ours['queries_per_record']:.1f}, core {core['queries_per_record']:.1f}"
+    )
     return {"ours": ours, "core": core, "ratio": ratio}
 
 
@@ -214,16 +274,20 @@ def main():
     args = parser.parse_args()
 
     try:
-        import odoo  # noqa: PLC0415
+        import odoo
     except ImportError:
         sys.path.insert(0, args.odoo_path)
-        import odoo  # noqa: PLC0415
-    from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+        import odoo
+    from odoo import SUPERUSER_ID, api
 
-    odoo.tools.config.parse_config([
-        f"--addons-path={args.addons_path}", f"--db_host={args.db_host}", f"--db_user={args.db_user}",
-        "--log-level=warn",
-    ])
+    odoo.tools.config.parse_config(
+        [
+            f"--addons-path={args.addons_path}",
+            f"--db_host={args.db_host}",
+            f"--db_user={args.db_user}",
+            "--log-level=warn",
+        ]
+    )
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

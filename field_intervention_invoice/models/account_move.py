@@ -15,18 +15,27 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     fi_from_intervention = fields.Boolean(
-        string="From Interventions", readonly=True, copy=False, index=True,
+        string="From Interventions",
+        readonly=True,
+        copy=False,
+        index=True,
         help="Created from signed intervention reports.",
     )
     fi_intervention_ids = fields.Many2many(
-        "field.intervention", string="Interventions", compute="_compute_fi_intervention_ids",
+        "field.intervention",
+        string="Interventions",
+        compute="_compute_fi_intervention_ids",
     )
     fi_intervention_count = fields.Integer(
-        string="Intervention Count", compute="_compute_fi_intervention_ids",
+        string="Intervention Count",
+        compute="_compute_fi_intervention_ids",
     )
     fi_check_state = fields.Selection(
         [("clean", "Clean"), ("to_review", "To Review")],
-        string="Pre-billing Check", readonly=True, copy=False, index=True,
+        string="Pre-billing Check",
+        readonly=True,
+        copy=False,
+        index=True,
         help="Result of the pre-billing checks of an invoice born from interventions.",
     )
     fi_check_reasons = fields.Text(string="Points to Review", readonly=True, copy=False)
@@ -67,9 +76,7 @@ class AccountMove(models.Model):
             invoice = refund.reversed_entry_id
             # only a full reversal frees the interventions; a partial credit note keeps them billed
             if invoice.currency_id.compare_amounts(refund.amount_total, invoice.amount_total) >= 0:
-                invoice._fi_release_interventions(
-                    self.env._("was reversed by %(refund)s", refund=refund.name)
-                )
+                invoice._fi_release_interventions(self.env._("was reversed by %(refund)s", refund=refund.name))
         return posted
 
     def _fi_claimed_interventions(self):
@@ -94,17 +101,22 @@ class AccountMove(models.Model):
         """A cancelled invoice set back to draft bills its interventions again, unless they were
         invoiced elsewhere meanwhile: its first line of each intervention claims it again."""
         first_lines = {}
-        for line in self.sudo().invoice_line_ids.filtered(
-            lambda line: line.display_type == "product" and line.intervention_id
-        ).sorted(lambda line: (line.move_id.id, line.sequence, line.id)):
+        for line in (
+            self.sudo()
+            .invoice_line_ids.filtered(lambda line: line.display_type == "product" and line.intervention_id)
+            .sorted(lambda line: (line.move_id.id, line.sequence, line.id))
+        ):
             first_lines.setdefault((line.move_id.id, line.intervention_id.id), line)
         claims_sudo = self.env["account.move.line"].sudo().concat(*first_lines.values())
         already = claims_sudo.intervention_id.filtered("invoice_id")
         if already:
-            raise UserError(self.env._(
-                "Intervention %(name)s is already invoiced on %(invoice)s: this invoice cannot be reset "
-                "to draft.", name=already[0].name, invoice=already[0].invoice_id.display_name,
-            ))
+            raise UserError(
+                self.env._(
+                    "Intervention %(name)s is already invoiced on %(invoice)s: this invoice cannot be reset to draft.",
+                    name=already[0].name,
+                    invoice=already[0].invoice_id.display_name,
+                )
+            )
         claims_sudo.fi_invoice_claim = True
 
     # ------------------------------------------------------------------
@@ -125,7 +137,8 @@ class AccountMove(models.Model):
                 "type": "success",
                 "message": self.env._(
                     "%(posted)s invoice(s) posted, %(skipped)s left for review.",
-                    posted=len(clean), skipped=len(self - clean),
+                    posted=len(clean),
+                    skipped=len(self - clean),
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
@@ -169,7 +182,8 @@ class AccountMove(models.Model):
             for intervention in move.invoice_line_ids.intervention_id:
                 on_order = bool(data.sale_line(intervention))
                 pairs += [
-                    (ts_id, move.id) for ts_id, so_line_id in data.timesheets[intervention.id]
+                    (ts_id, move.id)
+                    for ts_id, so_line_id in data.timesheets[intervention.id]
                     if not on_order or so_line_id in sale_line_ids
                 ]
         if not pairs:
@@ -177,15 +191,17 @@ class AccountMove(models.Model):
         timesheets_sudo = self.env["account.analytic.line"].sudo().browse([ts_id for ts_id, __ in pairs])
         timesheets_sudo.flush_recordset()
         timesheets_sudo.modified(["timesheet_invoice_id"])
-        self.env.cr.execute(SQL(
-            """UPDATE account_analytic_line AS aal
+        self.env.cr.execute(
+            SQL(
+                """UPDATE account_analytic_line AS aal
                   SET timesheet_invoice_id = v.move_id, write_uid = %s, write_date = %s
                  FROM (VALUES %s) AS v(id, move_id)
                 WHERE aal.id = v.id""",
-            self.env.uid,
-            fields.Datetime.now(),
-            SQL(", ").join(SQL("(%s, %s)", ts_id, move_id) for ts_id, move_id in pairs),
-        ))
+                self.env.uid,
+                fields.Datetime.now(),
+                SQL(", ").join(SQL("(%s, %s)", ts_id, move_id) for ts_id, move_id in pairs),
+            )
+        )
         timesheets_sudo.invalidate_recordset(["timesheet_invoice_id", "write_uid", "write_date"])
         self.invalidate_recordset(["timesheet_ids"])
         timesheets_sudo.modified(["timesheet_invoice_id"])
@@ -197,7 +213,8 @@ class AccountMove(models.Model):
         if not moves:
             return
         interventions_sudo = moves.sudo().invoice_line_ids.intervention_id
-        from .field_intervention import InvoicingBatch  # noqa: PLC0415 - avoid an import cycle
+        from .field_intervention import InvoicingBatch
+
         data = InvoicingBatch(interventions_sudo)
         elsewhere = interventions_sudo._fi_invoiced_elsewhere(moves)
         results = defaultdict(lambda: self.env["account.move"])
@@ -205,7 +222,8 @@ class AccountMove(models.Model):
             lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
             reasons = move.sudo().invoice_line_ids.intervention_id._fi_get_check_reasons(data, elsewhere)
             reasons += self._fi_line_check_reasons(
-                [(line.product_id, line.price_unit, line.name) for line in lines], move.currency_id,
+                [(line.product_id, line.price_unit, line.name) for line in lines],
+                move.currency_id,
             )
             results[tuple(reasons)] |= move
         for reasons, group in results.items():  # one write per distinct result
@@ -229,9 +247,12 @@ class AccountMove(models.Model):
             if product and product.type != "service":
                 reasons.append(self.env._("Part without a price: %(line)s", line=product.display_name))
             else:
-                reasons.append(self.env._(
-                    "Zero-priced line: %(line)s", line=(label or "").splitlines()[0] if label else "",
-                ))
+                reasons.append(
+                    self.env._(
+                        "Zero-priced line: %(line)s",
+                        line=(label or "").splitlines()[0] if label else "",
+                    )
+                )
         return reasons
 
     def _fi_is_french_einvoicing(self):

@@ -10,7 +10,6 @@ class AccountMoveLine(models.Model):
 
     intervention_id = fields.Many2one(
         "field.intervention",
-        string="Intervention",
         index="btree_not_null",
         copy=False,
         readonly=True,
@@ -26,12 +25,15 @@ class AccountMoveLine(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # Exactly-once in the database: whatever the code path (double click, cron, another
         # worker), a second invoice claiming the same intervention violates this index. A
         # cancelled or fully reversed invoice releases its claim (fi_invoice_claim = False).
         if not index_exists(self.env.cr, CLAIM_INDEX):
-            self.env.cr.execute(SQL(
-                "CREATE UNIQUE INDEX %s ON account_move_line (intervention_id) WHERE fi_invoice_claim",
-                SQL.identifier(CLAIM_INDEX),
-            ))
+            self.env.cr.execute(
+                SQL(
+                    "CREATE UNIQUE INDEX %s ON account_move_line (intervention_id) WHERE fi_invoice_claim",
+                    SQL.identifier(CLAIM_INDEX),
+                )
+            )
+        return res

@@ -34,10 +34,14 @@ class InvoicingBatch:
         self.hours = defaultdict(float)  # intervention id -> worked hours (all timesheets)
         self.sale_hours = defaultdict(float)  # (intervention id, sale line id) -> hours
         self.timesheets = defaultdict(list)  # intervention id -> [(timesheet id, sale line id)]
-        groups = self.env["account.analytic.line"].sudo()._read_group(
-            [("intervention_id", "in", interventions.ids)],
-            ["intervention_id", "so_line"],
-            ["unit_amount:sum", "id:array_agg"],
+        groups = (
+            self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
+                [("intervention_id", "in", interventions.ids)],
+                ["intervention_id", "so_line"],
+                ["unit_amount:sum", "id:array_agg"],
+            )
         )
         for intervention, so_line, unit_amount, ids in groups:
             self.hours[intervention.id] += unit_amount
@@ -65,9 +69,11 @@ class InvoicingBatch:
         partner = self.invoice_partner(intervention)
         key = (intervention.company_id.id, partner.id, intervention.site_id.id)
         if key not in self._fiscal_positions:
-            self._fiscal_positions[key] = self.env["account.fiscal.position"].with_company(
-                intervention.company_id
-            )._get_fiscal_position(partner, delivery=intervention.site_id or partner)
+            self._fiscal_positions[key] = (
+                self.env["account.fiscal.position"]
+                .with_company(intervention.company_id)
+                ._get_fiscal_position(partner, delivery=intervention.site_id or partner)
+            )
         return self._fiscal_positions[key]
 
     def pricelist(self, intervention):
@@ -95,7 +101,11 @@ class InvoicingBatch:
         key = (pricelist.id, product.id, quantity, uom.id, date, intervention.company_id.id)
         if key not in self._prices:
             price = pricelist.with_company(intervention.company_id)._get_product_price(
-                product, quantity or 1.0, currency=self.currency(intervention), uom=uom, date=date,
+                product,
+                quantity or 1.0,
+                currency=self.currency(intervention),
+                uom=uom,
+                date=date,
             )
             taxes, product_taxes = self.taxes(product, intervention)
             self._prices[key] = self.env["account.tax"]._fix_tax_included_price_company(
@@ -122,7 +132,6 @@ class FieldIntervention(models.Model):
     )
     invoice_status = fields.Selection(
         [("no", "Nothing to Invoice"), ("to_invoice", "To Invoice"), ("invoiced", "Invoiced")],
-        string="Invoice Status",
         compute="_compute_invoice_status",
         store=True,
         index=True,
@@ -130,22 +139,27 @@ class FieldIntervention(models.Model):
         groups=MANAGER_OR_BILLING,
     )
     invoice_line_ids = fields.One2many(
-        "account.move.line", "intervention_id", string="Invoice Lines", readonly=True, copy=False,
+        "account.move.line",
+        "intervention_id",
+        string="Invoice Lines",
+        readonly=True,
+        copy=False,
         groups=BILLING_GROUP,
     )
     invoice_id = fields.Many2one(
         "account.move",
-        string="Invoice",
         compute="_compute_invoice_id",
         store=True,
         index="btree_not_null",
         copy=False,
         groups=BILLING_GROUP,
-        help="Invoice that currently bills this intervention (cancelled or reversed invoices "
-        "release it).",
+        help="Invoice that currently bills this intervention (cancelled or reversed invoices release it).",
     )
     invoice_error = fields.Text(
-        string="Invoicing Error", readonly=True, copy=False, groups=BILLING_GROUP,
+        string="Invoicing Error",
+        readonly=True,
+        copy=False,
+        groups=BILLING_GROUP,
         help="Why the last automatic invoicing failed. Fix the cause, then use Create Invoice.",
     )
 
@@ -216,10 +230,12 @@ class FieldIntervention(models.Model):
         interventions_sudo = self.sudo()
         todo_sudo = interventions_sudo.filtered(lambda rec: rec.invoice_status == "to_invoice")
         if not todo_sudo:
-            raise UserError(self.env._(
-                "Nothing to invoice: only signed interventions that are billable and not invoiced yet "
-                "can be invoiced."
-            ))
+            raise UserError(
+                self.env._(
+                    "Nothing to invoice: only signed interventions that are billable and not invoiced yet "
+                    "can be invoiced."
+                )
+            )
         moves, errors = todo_sudo._fi_invoice_isolated(notify=False)
         if errors and not moves:
             raise UserError("\n".join(errors.values()))
@@ -242,10 +258,15 @@ class FieldIntervention(models.Model):
             ("state", "=", "signed"),
             ("invoice_status", "=", "to_invoice"),
             ("invoice_error", "=", False),
-            "|", "|",
+            "|",
+            "|",
             ("invoice_policy", "=", "per_intervention"),
-            "&", ("invoice_policy", "=", "weekly"), ("intervention_date", "<", week_start),
-            "&", ("invoice_policy", "=", "monthly"), ("intervention_date", "<", month_start),
+            "&",
+            ("invoice_policy", "=", "weekly"),
+            ("intervention_date", "<", week_start),
+            "&",
+            ("invoice_policy", "=", "monthly"),
+            ("intervention_date", "<", month_start),
         ]
 
     @api.model
@@ -297,7 +318,9 @@ class FieldIntervention(models.Model):
                     moves = valid._fi_create_invoices(data)
             except Exception as exc:  # noqa: BLE001 - isolate the failing interventions below
                 self._fi_reraise_concurrency_error(exc)
-                _logger.info("Batch invoicing of %s interventions failed (%s), retrying group by group", len(valid), exc)
+                _logger.info(
+                    "Batch invoicing of %s interventions failed (%s), retrying group by group", len(valid), exc
+                )
                 moves, group_errors = valid._fi_create_invoices_by_group()
                 errors.update(group_errors)
         invoiced = todo.filtered(lambda rec: rec.id not in errors)
@@ -328,7 +351,7 @@ class FieldIntervention(models.Model):
                         rec._fi_create_invoices(InvoicingBatch(rec))
                         raise _DryRun()
                 except _DryRun:
-                    pass
+                    continue  # invoiceable alone: the trial was rolled back
                 except Exception as exc:  # noqa: BLE001 - recorded as the intervention's error
                     self._fi_reraise_concurrency_error(exc)
                     errors[rec.id] = rec._fi_error_message(exc)
@@ -366,12 +389,14 @@ class FieldIntervention(models.Model):
         if not self:
             return self
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """SELECT id FROM field_intervention
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM field_intervention
                 WHERE id IN %s AND state = 'signed' AND invoice_status = 'to_invoice'
                 ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""",
-            tuple(self.ids),
-        ))
+                tuple(self.ids),
+            )
+        )
         locked_ids = {row[0] for row in self.env.cr.fetchall()}
         return self.filtered(lambda rec: rec.id in locked_ids)
 
@@ -469,10 +494,12 @@ class FieldIntervention(models.Model):
             # the pre-billing checks are computed before the creation: no write afterwards
             lines = [
                 (self.env["product.product"].browse(vals["product_id"]), vals.get("price_unit", 0.0), vals.get("name"))
-                for __, __, vals in invoice_vals["invoice_line_ids"] if vals.get("display_type") == "product"
+                for __, __, vals in invoice_vals["invoice_line_ids"]
+                if vals.get("display_type") == "product"
             ]
             reasons = group._fi_get_check_reasons(data, elsewhere) + Move._fi_line_check_reasons(
-                lines, self.env["res.currency"].browse(invoice_vals["currency_id"]),
+                lines,
+                self.env["res.currency"].browse(invoice_vals["currency_id"]),
             )
             invoice_vals.update(Move._fi_check_values(reasons))
             invoice_vals_list.append(invoice_vals)
@@ -485,7 +512,9 @@ class FieldIntervention(models.Model):
         """{intervention id: invoices} of the timesheets already invoiced on other invoices."""
         return {
             intervention.id: invoices
-            for intervention, invoices in self.env["account.analytic.line"].sudo()._read_group(
+            for intervention, invoices in self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
                 [
                     ("intervention_id", "in", self.ids),
                     ("timesheet_invoice_id", "not in", moves.ids),
@@ -526,11 +555,13 @@ class FieldIntervention(models.Model):
             # the intervention site is the delivery address (Factur-X ShipToTradeParty)
             vals["partner_shipping_id"] = sites.id
         origins = ([sale_line.order_id.name] if sale_line else []) + self.mapped("name")
-        vals.update({
-            "invoice_origin": ", ".join(origins),
-            "delivery_date": max(self.mapped("intervention_date")),
-            "fi_from_intervention": True,
-        })
+        vals.update(
+            {
+                "invoice_origin": ", ".join(origins),
+                "delivery_date": max(self.mapped("intervention_date")),
+                "fi_from_intervention": True,
+            }
+        )
         return vals
 
     def _fi_reference_label(self):
@@ -557,11 +588,14 @@ class FieldIntervention(models.Model):
             raise UserError(self.env._("there is nothing to invoice (no worked time, travel or part)."))
         lines[0]["fi_invoice_claim"] = True
         if with_section:
-            lines.insert(0, {
-                "display_type": "line_section",
-                "name": self._fi_reference_label(),
-                "intervention_id": self.id,
-            })
+            lines.insert(
+                0,
+                {
+                    "display_type": "line_section",
+                    "name": self._fi_reference_label(),
+                    "intervention_id": self.id,
+                },
+            )
         return lines
 
     def _fi_get_billable_items(self, data):
@@ -573,29 +607,38 @@ class FieldIntervention(models.Model):
         hours = data.hours[self.id]
         if hours and project.labour_product_id and not data.sale_line(self):
             product = project.labour_product_id
-            items.append({
-                "kind": "labour",
-                "product": product,
-                "quantity": self._fi_convert_hours(hours, product.uom_id),
-                "uom": product.uom_id,
-                "name": product.display_name,
-            })
+            items.append(
+                {
+                    "kind": "labour",
+                    "product": product,
+                    "quantity": self._fi_convert_hours(hours, product.uom_id),
+                    "uom": product.uom_id,
+                    "name": product.display_name,
+                }
+            )
         travel = project.travel_product_id
         if travel and (self.travel_duration or self.travel_distance):
             quantity = self._fi_travel_quantity(travel.uom_id)
             if quantity:
-                items.append({
-                    "kind": "travel", "product": travel, "quantity": quantity, "uom": travel.uom_id,
-                    "name": travel.display_name,
-                })
+                items.append(
+                    {
+                        "kind": "travel",
+                        "product": travel,
+                        "quantity": quantity,
+                        "uom": travel.uom_id,
+                        "name": travel.display_name,
+                    }
+                )
         for part in self.part_ids:
-            items.append({
-                "kind": "part",
-                "product": part.product_id,
-                "quantity": part.quantity,
-                "uom": part.product_uom_id or part.product_id.uom_id,
-                "name": part.name or part.product_id.display_name,
-            })
+            items.append(
+                {
+                    "kind": "part",
+                    "product": part.product_id,
+                    "quantity": part.quantity,
+                    "uom": part.product_uom_id or part.product_id.uom_id,
+                    "name": part.name or part.product_id.display_name,
+                }
+            )
         return items
 
     def _fi_convert_hours(self, hours, uom):
@@ -620,16 +663,18 @@ class FieldIntervention(models.Model):
         for item in self._fi_get_billable_items(data):
             product = item["product"]
             taxes = data.taxes(product, self)[0]
-            lines.append({
-                "display_type": "product",
-                "product_id": product.id,
-                "name": f"{item['name']}\n{reference}",
-                "quantity": item["quantity"],
-                "product_uom_id": item["uom"].id,
-                "price_unit": data.price(product, item["quantity"], item["uom"], self),
-                "tax_ids": [Command.set(taxes.ids)],
-                "intervention_id": self.id,
-            })
+            lines.append(
+                {
+                    "display_type": "product",
+                    "product_id": product.id,
+                    "name": f"{item['name']}\n{reference}",
+                    "quantity": item["quantity"],
+                    "product_uom_id": item["uom"].id,
+                    "price_unit": data.price(product, item["quantity"], item["uom"], self),
+                    "tax_ids": [Command.set(taxes.ids)],
+                    "intervention_id": self.id,
+                }
+            )
         return lines
 
     def _fi_get_sale_hours(self, data):
@@ -656,15 +701,17 @@ class FieldIntervention(models.Model):
         for index, item in enumerate(self._fi_get_billable_items(data)):
             sale_line = data.sale_items.get((self.id, index))
             if sale_line:
-                quantities.append((sale_line, item["uom"]._compute_quantity(
-                    item["quantity"], sale_line.product_uom, round=False
-                )))
+                quantities.append(
+                    (sale_line, item["uom"]._compute_quantity(item["quantity"], sale_line.product_uom, round=False))
+                )
         for sale_line, quantity in quantities:
-            lines.append(sale_line._prepare_invoice_line(
-                quantity=quantity,
-                name=f"{sale_line.name}\n{reference}",
-                intervention_id=self.id,
-            ))
+            lines.append(
+                sale_line._prepare_invoice_line(
+                    quantity=quantity,
+                    name=f"{sale_line.name}\n{reference}",
+                    intervention_id=self.id,
+                )
+            )
         return lines
 
     def _fi_deliver_on_sale_orders(self, data):
@@ -676,8 +723,9 @@ class FieldIntervention(models.Model):
             order = data.sale_line(rec).order_id
             for index, item in enumerate(rec._fi_get_billable_items(data)):
                 sale_line = order.order_line.filtered(
-                    lambda line, item=item: line.product_id == item["product"]
-                    and not line.display_type and not line.is_downpayment
+                    lambda line, item=item: (
+                        line.product_id == item["product"] and not line.display_type and not line.is_downpayment
+                    )
                 )[:1]
                 if sale_line and sale_line.product_id.invoice_policy != "delivery":
                     continue  # sold on ordered quantities: invoiced with the order
@@ -688,18 +736,23 @@ class FieldIntervention(models.Model):
                             item["quantity"], sale_line.product_uom, round=False
                         )
                     continue
-                new_lines.append(((rec.id, index), {
-                    "order_id": order.id,
-                    "product_id": item["product"].id,
-                    "name": item["name"],
-                    "product_uom": item["uom"].id,
-                    "product_uom_qty": 0.0,
-                    "qty_delivered": item["quantity"],
-                    "sequence": max(order.order_line.mapped("sequence") or [10]) + 1,
-                }))
+                new_lines.append(
+                    (
+                        (rec.id, index),
+                        {
+                            "order_id": order.id,
+                            "product_id": item["product"].id,
+                            "name": item["name"],
+                            "product_uom": item["uom"].id,
+                            "product_uom_qty": 0.0,
+                            "qty_delivered": item["quantity"],
+                            "sequence": max(order.order_line.mapped("sequence") or [10]) + 1,
+                        },
+                    )
+                )
         if new_lines:
             created = self.env["sale.order.line"].create([vals for __, vals in new_lines])
-            for (key, __), sale_line in zip(new_lines, created):
+            for (key, __), sale_line in zip(new_lines, created, strict=True):
                 data.sale_items[key] = sale_line
         for sale_line, quantity in increments.items():
             sale_line.qty_delivered += quantity
@@ -714,11 +767,13 @@ class FieldIntervention(models.Model):
         Attachment = self.env["ir.attachment"]
         existing = {
             (att.res_id, att.checksum)
-            for att in Attachment.search([
-                ("res_model", "=", "account.move"),
-                ("res_id", "in", interventions.invoice_id.ids),
-                ("checksum", "in", interventions.signed_pdf_id.mapped("checksum")),
-            ])
+            for att in Attachment.search(
+                [
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "in", interventions.invoice_id.ids),
+                    ("checksum", "in", interventions.signed_pdf_id.mapped("checksum")),
+                ]
+            )
         }
         vals_list = []
         for rec in interventions:
@@ -726,23 +781,28 @@ class FieldIntervention(models.Model):
             if (rec.invoice_id.id, pdf.checksum) in existing:
                 continue
             existing.add((rec.invoice_id.id, pdf.checksum))
-            vals_list.append({
-                "name": pdf.name,
-                "raw": pdf.raw,
-                "mimetype": pdf.mimetype,
-                "res_model": "account.move",
-                "res_id": rec.invoice_id.id,
-            })
+            vals_list.append(
+                {
+                    "name": pdf.name,
+                    "raw": pdf.raw,
+                    "mimetype": pdf.mimetype,
+                    "res_model": "account.move",
+                    "res_id": rec.invoice_id.id,
+                }
+            )
         if vals_list:
             Attachment.create(vals_list)
 
     def _fi_post_released_message(self, invoice_label, reason):
         """Chatter trace when an invoice no longer bills the interventions."""
         for rec in self:
-            rec.message_post(body=self.env._(
-                "Invoice %(invoice)s %(reason)s: the intervention is to invoice again.",
-                invoice=invoice_label, reason=reason,
-            ))
+            rec.message_post(
+                body=self.env._(
+                    "Invoice %(invoice)s %(reason)s: the intervention is to invoice again.",
+                    invoice=invoice_label,
+                    reason=reason,
+                )
+            )
 
     def _fi_planned_hours(self):
         """Planned duration of the mission window, else the hours allocated to the task."""
@@ -761,17 +821,24 @@ class FieldIntervention(models.Model):
         planned = self._fi_planned_hours()
         ratio = self.company_id.fi_hours_overrun_ratio
         if planned and self.duration > planned * (1.0 + ratio):
-            reasons.append(self.env._(
-                "%(name)s: %(worked).2f h worked for %(planned).2f h planned.",
-                name=self.name, worked=self.duration, planned=planned,
-            ))
+            reasons.append(
+                self.env._(
+                    "%(name)s: %(worked).2f h worked for %(planned).2f h planned.",
+                    name=self.name,
+                    worked=self.duration,
+                    planned=planned,
+                )
+            )
         if not data.timesheets[self.id]:
             reasons.append(self.env._("%(name)s: no timesheet.", name=self.name))
         if "has_reserves" in self._fields and self.has_reserves:
             reasons.append(self.env._("%(name)s: the customer signed with reserves.", name=self.name))
         if invoiced_elsewhere:
-            reasons.append(self.env._(
-                "%(name)s: time already invoiced on %(invoices)s.",
-                name=self.name, invoices=", ".join(invoiced_elsewhere.mapped("display_name")),
-            ))
+            reasons.append(
+                self.env._(
+                    "%(name)s: time already invoiced on %(invoices)s.",
+                    name=self.name,
+                    invoices=", ".join(invoiced_elsewhere.mapped("display_name")),
+                )
+            )
         return reasons

@@ -17,10 +17,17 @@ class FieldInterventionInvoiceKpi(models.Model):
     _description = "Intervention Billing KPIs"
     _auto = False
     _order = "month desc, dimension, id"
-    _depends = {
+    _depends = {  # noqa: RUF012 - Odoo model attribute
         "field.intervention": [
-            "state", "invoice_id", "signed_date", "intervention_date", "company_id",
-            "commercial_partner_id", "project_id", "technician_ids", "has_reserves",
+            "state",
+            "invoice_id",
+            "signed_date",
+            "intervention_date",
+            "company_id",
+            "commercial_partner_id",
+            "project_id",
+            "technician_ids",
+            "has_reserves",
         ],
         "field.intervention.part": ["intervention_id", "product_id", "quantity"],
         "field.intervention.signature": ["intervention_id", "status"],
@@ -31,13 +38,13 @@ class FieldInterventionInvoiceKpi(models.Model):
         "product.template": ["list_price"],
     }
 
-    dimension = fields.Selection(DIMENSIONS, string="Dimension", readonly=True)
-    month = fields.Date(string="Month", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
-    technician_id = fields.Many2one("res.users", string="Technician", readonly=True)
+    dimension = fields.Selection(DIMENSIONS, readonly=True)
+    month = fields.Date(readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    technician_id = fields.Many2one("res.users", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    project_id = fields.Many2one("project.project", string="Project", readonly=True)
+    project_id = fields.Many2one("project.project", readonly=True)
     lead_time_mean = fields.Float(string="Lead Time Mean (days)", readonly=True, aggregator="avg")
     lead_time_median = fields.Float(string="Lead Time Median (days)", readonly=True, aggregator="avg")
     presented_count = fields.Integer(string="Presented", readonly=True)

@@ -13,10 +13,17 @@ class FieldInterventionInvoiceReport(models.Model):
     _auto = False
     _order = "date desc, id desc"
     _rec_name = "intervention_id"
-    _depends = {
+    _depends = {  # noqa: RUF012 - Odoo model attribute
         "field.intervention": [
-            "state", "invoice_id", "signed_date", "intervention_date", "company_id",
-            "commercial_partner_id", "project_id", "technician_ids", "has_reserves",
+            "state",
+            "invoice_id",
+            "signed_date",
+            "intervention_date",
+            "company_id",
+            "commercial_partner_id",
+            "project_id",
+            "technician_ids",
+            "has_reserves",
         ],
         "field.intervention.part": ["intervention_id", "product_id", "quantity"],
         "field.intervention.signature": ["intervention_id", "status"],
@@ -27,21 +34,24 @@ class FieldInterventionInvoiceReport(models.Model):
         "product.template": ["list_price"],
     }
 
-    intervention_id = fields.Many2one("field.intervention", string="Intervention", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    intervention_id = fields.Many2one("field.intervention", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    project_id = fields.Many2one("project.project", string="Project", readonly=True)
+    project_id = fields.Many2one("project.project", readonly=True)
     technician_id = fields.Many2one(
-        "res.users", string="Technician", readonly=True,
+        "res.users",
+        readonly=True,
         help="Main technician (the first one) of the intervention.",
     )
-    date = fields.Date(string="Date", readonly=True, help="Signature date, else intervention date.")
+    date = fields.Date(readonly=True, help="Signature date, else intervention date.")
     signed_date = fields.Date(string="Signature Date", readonly=True)
-    invoice_id = fields.Many2one("account.move", string="Invoice", readonly=True)
-    invoice_date = fields.Date(string="Invoice Date", readonly=True, help="Date of the posted invoice.")
+    invoice_id = fields.Many2one("account.move", readonly=True)
+    invoice_date = fields.Date(readonly=True, help="Date of the posted invoice.")
     lead_time = fields.Float(
-        string="Billing Lead Time (days)", readonly=True, aggregator="avg",
+        string="Billing Lead Time (days)",
+        readonly=True,
+        aggregator="avg",
         help="Invoice date - signature date, for posted invoices.",
     )
     presented_count = fields.Integer(string="Presented", readonly=True)
@@ -52,7 +62,8 @@ class FieldInterventionInvoiceReport(models.Model):
     invoiced_rate = fields.Float(string="Invoiced vs Signed (%)", readonly=True, aggregator="avg")
     signed_value = fields.Monetary(string="Signed Work Value", readonly=True)
     unbilled_value = fields.Monetary(
-        string="Signed, Not Invoiced", readonly=True,
+        string="Signed, Not Invoiced",
+        readonly=True,
         help="Value of the signed work without a posted invoice (invoice amount when a draft "
         "exists, else worked hours and parts at list price).",
     )
@@ -63,14 +74,24 @@ class FieldInterventionInvoiceReport(models.Model):
 
     def _fi_query(self):
         has_sign = "field.intervention.signature" in self.env
-        presented = SQL(
-            "EXISTS (SELECT 1 FROM field_intervention_signature s WHERE s.intervention_id = fi.id)"
-        ) if has_sign else SQL("FALSE")
-        refused = SQL(
-            "EXISTS (SELECT 1 FROM field_intervention_signature s WHERE s.intervention_id = fi.id "
-            "AND s.status = 'refused')"
-        ) if has_sign else SQL("FALSE")
-        reserves = SQL("COALESCE(fi.has_reserves, FALSE)") if "has_reserves" in self.env["field.intervention"] else SQL("FALSE")
+        presented = (
+            SQL("EXISTS (SELECT 1 FROM field_intervention_signature s WHERE s.intervention_id = fi.id)")
+            if has_sign
+            else SQL("FALSE")
+        )
+        refused = (
+            SQL(
+                "EXISTS (SELECT 1 FROM field_intervention_signature s WHERE s.intervention_id = fi.id "
+                "AND s.status = 'refused')"
+            )
+            if has_sign
+            else SQL("FALSE")
+        )
+        reserves = (
+            SQL("COALESCE(fi.has_reserves, FALSE)")
+            if "has_reserves" in self.env["field.intervention"]
+            else SQL("FALSE")
+        )
         return SQL(
             """
             SELECT fi.id AS id,
@@ -131,5 +152,7 @@ class FieldInterventionInvoiceReport(models.Model):
                    ) estimate ON TRUE
              WHERE fi.state IN ('signed', 'disputed') OR %(presented)s
             """,
-            refused=refused, reserves=reserves, presented=presented,
+            refused=refused,
+            reserves=reserves,
+            presented=presented,
         )

@@ -31,23 +31,36 @@ class TestExactlyOnce(TransactionCase):
     def _create_fixture(env):
         partner = env["res.partner"].create({"name": "Exactly Once Customer", "is_company": True})
         part = env["product.product"].create({"name": "Exactly Once Part", "type": "consu", "list_price": 10.0})
-        project = env["project.project"].create({
-            "name": "Exactly Once Project", "is_field_service": True, "intervention_invoice_policy": "manual",
-        })
-        task = env["project.task"].create({"name": "Exactly Once Mission", "project_id": project.id, "partner_id": partner.id})
-        intervention = env["field.intervention"].create({
-            "task_id": task.id,
-            "technician_ids": [Command.set(env.user.ids)],
-            "part_ids": [Command.create({"product_id": part.id, "quantity": 1.0})],
-        })
+        project = env["project.project"].create(
+            {
+                "name": "Exactly Once Project",
+                "is_field_service": True,
+                "intervention_invoice_policy": "manual",
+            }
+        )
+        task = env["project.task"].create(
+            {"name": "Exactly Once Mission", "project_id": project.id, "partner_id": partner.id}
+        )
+        intervention = env["field.intervention"].create(
+            {
+                "task_id": task.id,
+                "technician_ids": [Command.set(env.user.ids)],
+                "part_ids": [Command.create({"product_id": part.id, "quantity": 1.0})],
+            }
+        )
         # the signature flow is tested elsewhere: only the signed state matters here
         env.flush_all()
         env.cr.execute(
             "UPDATE field_intervention SET state = 'signed', invoice_status = 'to_invoice' WHERE id = %s",
             [intervention.id],
         )
-        return {"intervention": intervention.id, "task": task.id, "project": project.id,
-                "product": part.product_tmpl_id.id, "partner": partner.id}
+        return {
+            "intervention": intervention.id,
+            "task": task.id,
+            "project": project.id,
+            "product": part.product_tmpl_id.id,
+            "partner": partner.id,
+        }
 
     def _remove_fixture(self):
         with self.registry.cursor() as cr:
@@ -106,12 +119,16 @@ class TestExactlyOnce(TransactionCase):
         claim = {
             "move_type": "out_invoice",
             "partner_id": self.fixture["partner"],
-            "invoice_line_ids": [Command.create({
-                "display_type": "line_section",
-                "name": "Second claim",
-                "intervention_id": self.fixture["intervention"],
-                "fi_invoice_claim": True,
-            })],
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "display_type": "line_section",
+                        "name": "Second claim",
+                        "intervention_id": self.fixture["intervention"],
+                        "fi_invoice_claim": True,
+                    }
+                )
+            ],
         }
         self.cr2.execute("SET LOCAL lock_timeout = '300ms'")
         with self.assertRaises(pg_errors.LockNotAvailable, msg="waits for the first transaction"):

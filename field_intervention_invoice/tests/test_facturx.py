@@ -27,10 +27,13 @@ class TestFacturX(FieldInterventionInvoiceCommon):
 
     def test_facturx_content_and_xsd(self):
         intervention = self._sign(self._create_done_intervention())
-        invoice, xml, tree = self._export(intervention)
+        __, xml, tree = self._export(intervention)
         self.assertEqual(
-            self._text(tree, "//rsm:ExchangedDocumentContext/ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"),
-            ["M1"], "BT-23: goods and services",
+            self._text(
+                tree, "//rsm:ExchangedDocumentContext/ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"
+            ),
+            ["M1"],
+            "BT-23: goods and services",
         )
         notes = {
             note.findtext("ram:SubjectCode", namespaces=NS): note.findtext("ram:Content", namespaces=NS)
@@ -41,7 +44,8 @@ class TestFacturX(FieldInterventionInvoiceCommon):
         self.assertIn("Pénalités de retard", notes["PMD"])
         self.assertEqual(notes["AAB"], "Pas d'escompte pour paiement anticipé")
         self.assertEqual(
-            self._text(tree, "//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID"), ["303265045"],
+            self._text(tree, "//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID"),
+            ["303265045"],
             "seller SIREN",
         )
         self.assertEqual(
@@ -49,7 +53,8 @@ class TestFacturX(FieldInterventionInvoiceCommon):
             ["0002"],
         )
         self.assertEqual(
-            self._text(tree, "//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID"), ["552100554"],
+            self._text(tree, "//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID"),
+            ["552100554"],
             "buyer SIREN",
         )
         self.assertEqual(self._text(tree, "//ram:ShipToTradeParty/ram:PostalTradeAddress/ram:CityName"), ["Lyon"])
@@ -60,7 +65,8 @@ class TestFacturX(FieldInterventionInvoiceCommon):
             [service_date],
         )
         self.assertEqual(
-            self._text(tree, "//ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString"), [service_date],
+            self._text(tree, "//ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString"),
+            [service_date],
         )
         self.assertTrue(facturx.xml_check_xsd(xml, flavor="factur-x", level="extended"))
         self.assertTrue(facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931"))
@@ -70,7 +76,8 @@ class TestFacturX(FieldInterventionInvoiceCommon):
         intervention = self._sign(self._create_done_intervention(parts=[]))
         __, xml, tree = self._export(intervention)
         self.assertEqual(
-            self._text(tree, "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"), ["S1"],
+            self._text(tree, "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"),
+            ["S1"],
         )
         self.assertFalse(tree.xpath("//ram:IncludedNote/ram:SubjectCode", namespaces=NS))
         self.assertTrue(facturx.xml_check_xsd(xml, flavor="factur-x", level="extended"))

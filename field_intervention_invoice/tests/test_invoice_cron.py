@@ -20,7 +20,7 @@ class TestInvoiceCron(FieldInterventionInvoiceCommon):
         cls.cron = cls.env.ref("field_intervention_invoice.ir_cron_field_intervention_invoice")
 
     def _run_cron(self, batch_size=200):
-        cron, progress = self.cron._add_progress()
+        __, progress = self.cron._add_progress()
         self.env["field.intervention"].with_context(ir_cron_progress_id=progress.id)._cron_fi_invoice(batch_size)
         return progress
 
@@ -63,10 +63,14 @@ class TestInvoiceCron(FieldInterventionInvoiceCommon):
             ok_1 = self._create_done_intervention(start=datetime(2026, 3, 10, 8), parts=parts)
             broken_group = self._create_done_intervention(start=datetime(2026, 3, 11, 8), parts=parts)
             ok_2 = self._create_done_intervention(
-                task=self._create_task(second), start=datetime(2026, 3, 10, 8), parts=parts,
+                task=self._create_task(second),
+                start=datetime(2026, 3, 10, 8),
+                parts=parts,
             )
             archived = self._create_done_intervention(
-                task=self._create_task(third), start=datetime(2026, 3, 10, 8), parts=[(self.part_b, 1.0)],
+                task=self._create_task(third),
+                start=datetime(2026, 3, 10, 8),
+                parts=[(self.part_b, 1.0)],
             )
             self._sign(ok_1 | broken_group | ok_2 | archived)
         self.part_b.action_archive()
@@ -78,8 +82,9 @@ class TestInvoiceCron(FieldInterventionInvoiceCommon):
                 raise ValueError("unexpected failure")
             return original(intervention, data)
 
-        with freeze_time("2026-03-17 17:00"), patch.object(
-            type(self.env["field.intervention"]), "_fi_prepare_direct_invoice_lines", prepare_lines
+        with (
+            freeze_time("2026-03-17 17:00"),
+            patch.object(type(self.env["field.intervention"]), "_fi_prepare_direct_invoice_lines", prepare_lines),
         ):
             first = self._run_cron(batch_size=3)
             second_run = self._run_cron(batch_size=3)

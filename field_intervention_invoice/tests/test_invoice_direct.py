@@ -27,7 +27,9 @@ class TestInvoiceDirect(FieldInterventionInvoiceCommon):
 
         lines = invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")
         values = {line.product_id: (line.quantity, line.price_unit, line.tax_ids) for line in lines}
-        self.assertEqual(values[self.labour_product], (2.5, 55.0, self.tax_20), "2 timesheets x 1.25 h at the pricelist price")
+        self.assertEqual(
+            values[self.labour_product], (2.5, 55.0, self.tax_20), "2 timesheets x 1.25 h at the pricelist price"
+        )
         self.assertEqual(values[self.travel_product], (0.5, 40.0, self.tax_20))
         self.assertEqual(values[self.part_a], (2.0, 12.5, self.tax_20))
         self.assertEqual(values[self.part_b], (1.0, 30.0, self.tax_20))
@@ -44,7 +46,9 @@ class TestInvoiceDirect(FieldInterventionInvoiceCommon):
 
         signed_pdf = intervention.signed_pdf_id
         self.assertTrue(signed_pdf, "the signature flow produced the signed report")
-        attachments = self.env["ir.attachment"].search([("res_model", "=", "account.move"), ("res_id", "=", invoice.id)])
+        attachments = self.env["ir.attachment"].search(
+            [("res_model", "=", "account.move"), ("res_id", "=", invoice.id)]
+        )
         self.assertIn(signed_pdf.checksum, attachments.mapped("checksum"), "signed report attached to the invoice")
         intervention._on_signed_pdf_ready()  # called again (retry cron): attached once
         self.assertEqual(
@@ -53,12 +57,16 @@ class TestInvoiceDirect(FieldInterventionInvoiceCommon):
         )
 
     def test_fiscal_position_maps_taxes(self):
-        fiscal_position = self.env["account.fiscal.position"].create({
-            "name": "Taux réduit",
-            "company_id": self.company.id,
-            "tax_ids": [Command.create({"tax_src_id": self.tax_20.id, "tax_dest_id": self.tax_10.id})],
-        })
-        customer = self._create_customer("Mairie de Lyon", "21690123100011", property_account_position_id=fiscal_position.id)
+        fiscal_position = self.env["account.fiscal.position"].create(
+            {
+                "name": "Taux réduit",
+                "company_id": self.company.id,
+                "tax_ids": [Command.create({"tax_src_id": self.tax_20.id, "tax_dest_id": self.tax_10.id})],
+            }
+        )
+        customer = self._create_customer(
+            "Mairie de Lyon", "21690123100011", property_account_position_id=fiscal_position.id
+        )
         intervention = self._create_done_intervention(task=self._create_task(customer), parts=[], travel=0.0)
         self._sign(intervention)
         invoice = self._invoice_of(intervention)
@@ -68,10 +76,15 @@ class TestInvoiceDirect(FieldInterventionInvoiceCommon):
         self.assertAlmostEqual(invoice.amount_total, 137.5 * 1.1)
 
     def test_reserves_and_zero_price_flagged(self):
-        free_part = self.env["product.product"].create({
-            "name": "Vis", "type": "consu", "list_price": 0.0,
-            "property_account_income_id": self.income_account.id, "taxes_id": [Command.set(self.tax_20.ids)],
-        })
+        free_part = self.env["product.product"].create(
+            {
+                "name": "Vis",
+                "type": "consu",
+                "list_price": 0.0,
+                "property_account_income_id": self.income_account.id,
+                "taxes_id": [Command.set(self.tax_20.ids)],
+            }
+        )
         flagged = self._create_done_intervention(parts=[(free_part, 4.0)])
         self._sign(flagged, reserves="Porte de chaufferie rayée")
         clean = self._sign(self._create_done_intervention())
@@ -86,8 +99,10 @@ class TestInvoiceDirect(FieldInterventionInvoiceCommon):
         invoices.action_fi_post_clean()
         self.assertEqual(clean_invoice.state, "posted")
         self.assertEqual(flagged_invoice.state, "draft")
-        to_review = self.env["account.move"].with_user(self.billing).search(
-            [("fi_from_intervention", "=", True), ("fi_check_state", "=", "to_review")]
+        to_review = (
+            self.env["account.move"]
+            .with_user(self.billing)
+            .search([("fi_from_intervention", "=", True), ("fi_check_state", "=", "to_review")])
         )
         self.assertEqual(to_review, flagged_invoice)
 

@@ -11,27 +11,31 @@ class TestInvoiceSaleOrder(FieldInterventionInvoiceCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.order = cls.env["sale.order"].create({
-            "partner_id": cls.customer.id,
-            "pricelist_id": cls.pricelist.id,
-            "order_line": [
-                Command.create({"product_id": cls.labour_product.id, "product_uom_qty": 10.0}),
-                Command.create({"product_id": cls.part_a.id, "product_uom_qty": 5.0}),
-            ],
-        })
+        cls.order = cls.env["sale.order"].create(
+            {
+                "partner_id": cls.customer.id,
+                "pricelist_id": cls.pricelist.id,
+                "order_line": [
+                    Command.create({"product_id": cls.labour_product.id, "product_uom_qty": 10.0}),
+                    Command.create({"product_id": cls.part_a.id, "product_uom_qty": 5.0}),
+                ],
+            }
+        )
         cls.order.action_confirm()
         cls.service_line, cls.part_line = cls.order.order_line
         cls.sold_task = cls._create_task(cls.customer, cls.site, sale_line_id=cls.service_line.id)
 
     def test_invoice_through_sale_order(self):
         # another delivery on the same order, not from the intervention: 3 h of timesheet
-        other_timesheet = self.env["account.analytic.line"].create({
-            "name": "Diagnostic à distance",
-            "task_id": self.sold_task.id,
-            "project_id": self.project.id,
-            "employee_id": self.tech_a.employee_ids.id,
-            "unit_amount": 3.0,
-        })
+        other_timesheet = self.env["account.analytic.line"].create(
+            {
+                "name": "Diagnostic à distance",
+                "task_id": self.sold_task.id,
+                "project_id": self.project.id,
+                "employee_id": self.tech_a.employee_ids.id,
+                "unit_amount": 3.0,
+            }
+        )
         self.assertEqual(other_timesheet.so_line, self.service_line)
         intervention = self._create_done_intervention(task=self.sold_task)
         self.assertEqual(intervention.timesheet_ids.so_line, self.service_line)
@@ -44,8 +48,11 @@ class TestInvoiceSaleOrder(FieldInterventionInvoiceCommon):
         self.assertEqual(quantities[self.service_line], 2.5, "only this intervention's hours")
         self.assertEqual(quantities[self.part_line], 2.0)
         new_lines = self.order.order_line - self.service_line - self.part_line
-        self.assertEqual(set(new_lines.product_id.ids), {self.part_b.id, self.travel_product.id},
-                         "parts and travel missing on the order are added")
+        self.assertEqual(
+            set(new_lines.product_id.ids),
+            {self.part_b.id, self.travel_product.id},
+            "parts and travel missing on the order are added",
+        )
         for line in new_lines:
             self.assertEqual(quantities[line], line.qty_delivered)
         self.assertEqual(lines.intervention_id, intervention)

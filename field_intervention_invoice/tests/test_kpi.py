@@ -41,8 +41,9 @@ class TestKpi(FieldInterventionInvoiceCommon):
         self.assertEqual(by_intervention[refused].dispute_rate, 100.0)
         self.assertAlmostEqual(by_intervention[reserved].unbilled_value, 212.5)
         [group] = Report.read_group(
-            [("id", "in", rows.ids)], ["lead_time:avg", "unbilled_value:sum", "dispute_rate:avg",
-                                       "invoiced_rate:avg", "signed_count:sum"], [],
+            [("id", "in", rows.ids)],
+            ["lead_time:avg", "unbilled_value:sum", "dispute_rate:avg", "invoiced_rate:avg", "signed_count:sum"],
+            [],
         )
         self.assertAlmostEqual(group["lead_time"], 14.0 / 3)
         self.assertAlmostEqual(group["unbilled_value"], 212.5)
@@ -51,9 +52,13 @@ class TestKpi(FieldInterventionInvoiceCommon):
         self.assertEqual(group["signed_count"], 4)
 
         Kpi = self.env["field.intervention.invoice.kpi"].with_user(self.manager)
-        month = Kpi.search([
-            ("dimension", "=", "all"), ("month", "=", "2026-03-01"), ("company_id", "=", self.company.id),
-        ])
+        month = Kpi.search(
+            [
+                ("dimension", "=", "all"),
+                ("month", "=", "2026-03-01"),
+                ("company_id", "=", self.company.id),
+            ]
+        )
         self.assertEqual(len(month), 1)
         self.assertAlmostEqual(month.lead_time_mean, 14.0 / 3)
         self.assertEqual(month.lead_time_median, 4.0)
@@ -62,12 +67,15 @@ class TestKpi(FieldInterventionInvoiceCommon):
         self.assertAlmostEqual(month.invoiced_rate, 75.0)
         self.assertAlmostEqual(month.unbilled_value, 212.5)
         self.assertAlmostEqual(month.signed_value, 4 * 212.5)
-        technician = Kpi.search([("dimension", "=", "technician"), ("month", "=", "2026-03-01"),
-                                 ("technician_id", "=", self.tech_a.id)])
+        technician = Kpi.search(
+            [("dimension", "=", "technician"), ("month", "=", "2026-03-01"), ("technician_id", "=", self.tech_a.id)]
+        )
         self.assertEqual(technician.lead_time_median, 4.0)
-        customer = Kpi.search([("dimension", "=", "customer"), ("month", "=", "2026-03-01"),
-                               ("partner_id", "=", self.customer.id)])
+        customer = Kpi.search(
+            [("dimension", "=", "customer"), ("month", "=", "2026-03-01"), ("partner_id", "=", self.customer.id)]
+        )
         self.assertEqual(customer.invoiced_count, 3)
-        project = Kpi.search([("dimension", "=", "project"), ("month", "=", "2026-03-01"),
-                              ("project_id", "=", self.project.id)])
+        project = Kpi.search(
+            [("dimension", "=", "project"), ("month", "=", "2026-03-01"), ("project_id", "=", self.project.id)]
+        )
         self.assertEqual(project.presented_count, 5)

@@ -41,6 +41,8 @@ class TestSecurity(FieldInterventionInvoiceCommon):
         self.assertEqual(invoice.create_uid, self.billing)
         invoice.action_post()
         self.assertEqual(invoice.state, "posted")
-        self.assertTrue(self.env["field.intervention.invoice.report"].with_user(self.billing).search(
-            [("intervention_id", "=", intervention.id)]
-        ))
+        self.assertTrue(
+            self.env["field.intervention.invoice.report"]
+            .with_user(self.billing)
+            .search([("intervention_id", "=", intervention.id)])
+        )
