@@ -305,7 +305,18 @@ class FieldIntervention(models.Model):
 
         :return: (created moves, {intervention id: error message})
         """
-        todo = self._fi_lock_for_invoicing()
+        if len(self.company_id) > 1:  # each company's invoices in its own company environment
+            moves, errors = self.env["account.move"], {}
+            for company in self.company_id:
+                company_moves, company_errors = (
+                    self.filtered(lambda rec, company=company: rec.company_id == company)
+                    .with_company(company)
+                    ._fi_invoice_isolated(notify=notify)
+                )
+                moves |= company_moves.with_env(self.env)
+                errors.update(company_errors)
+            return moves, errors
+        todo = self.with_company(self.company_id or self.env.company)._fi_lock_for_invoicing()
         if not todo:
             return self.env["account.move"], {}
         data = InvoicingBatch(todo)
