@@ -84,12 +84,18 @@ class XmlRpc:
     """An external system: XML-RPC with a login and an API key."""
 
     def __init__(self, url, database, login, key):
-        self.database, self.login, self.key = database, login, key
-        self.common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common", allow_none=True)
-        self.models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
-        self.uid = self.common.authenticate(database, login, key, {})
+        self.url, self.database, self.login, self.key = url, database, login, key
+        self._local = threading.local()  # a ServerProxy is not thread-safe: one per thread
+        common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common", allow_none=True)
+        self.uid = common.authenticate(database, login, key, {})
         if not self.uid:
             raise AssertionError(f"XML-RPC authentication of {login} with an API key failed")
+
+    @property
+    def models(self):
+        if not hasattr(self._local, "models"):
+            self._local.models = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
+        return self._local.models
 
     def __call__(self, model, method, *args, **kwargs):
         return self.models.execute_kw(self.database, self.uid, self.key, model, method, list(args), kwargs)

@@ -103,16 +103,35 @@ def start_server(database, workdir, sink_port, name, env=None, workers=2, extra=
 
 @pytest.fixture(scope="session")
 def server(e2e_db, smtp_sink, tmp_path_factory):
-    """The e2e server: 2 workers, mails to the sink."""
-    odoo = start_server(e2e_db, tmp_path_factory.mktemp("e2e"), smtp_sink.port, "e2e")
+    """The e2e server: 2 workers, mails to the sink.
+
+    wkhtmltopdf fetches the report's CSS over HTTP from ``report.url``: when every worker of a
+    server is busy rendering a PDF, nobody serves it and wkhtmltopdf times out after 60 s
+    (core Odoo's behaviour, the reason production runs many workers). A second server on the
+    same database serves those assets (world.py sets ``report.url`` to it), so the concurrency
+    tests measure the signing code, not that deployment limit (reported separately)."""
+    workdir = tmp_path_factory.mktemp("e2e")
+    odoo = start_server(e2e_db, workdir, smtp_sink.port, "e2e")
+    assets = start_server(e2e_db, workdir, smtp_sink.port, "assets")
+    odoo.assets_url = assets.url
     yield odoo
     odoo.stop()
+    assets.stop()
+    assert assets.log_problems() == []
 
 
 @pytest.fixture(scope="session")
 def world(server, smtp_sink, pg):
     """The company as the external system built it over XML-RPC (see world.py)."""
-    return World.build(server, smtp_sink, pg)
+    built = World.build(server, smtp_sink, pg)
+    assert server.log_problems() == [], "building the world logged problems"
+    return built
+
+
+@pytest.fixture(scope="module")
+def log_start(world, server):
+    """Log offset at the start of a test module (after the world was built)."""
+    return server.log_mark()
 
 
 @pytest.fixture(scope="session")

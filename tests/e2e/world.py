@@ -55,6 +55,7 @@ class World:
         erp = self.erp
         erp("ir.config_parameter", "set_param", "web.base.url", self.server.url)
         erp("ir.config_parameter", "set_param", "web.base.url.freeze", "True")
+        erp("ir.config_parameter", "set_param", "report.url", getattr(self.server, "assets_url", self.server.url))
         self.company_id = erp("res.users", "read", [self.erp.uid], ["company_id"])[0]["company_id"][0]
         erp(
             "res.company",
