@@ -44,8 +44,12 @@ check pylint-odoo "$FI_VENV/bin/pylint" --rcfile=.pylintrc-mandatory "${ADDON_DI
 DB=fi_test_$(date +%Y%m%d%H%M%S)_$$
 trap 'fi_drop_db "$DB"' EXIT
 LOG=$OUT/odoo.log
-fi_log "installing $ADDONS with tests on a fresh database $DB (log: $LOG)"
+: > "$LOG"
 start=$(date +%s)
+# Base first, in English: the tests assert messages in the default language. French is loaded
+# in the next step (every fr.po must load cleanly) without becoming the database default.
+fi_odoo -d "$DB" -i base --stop-after-init --http-port="$(fi_free_port)" --max-cron-threads=0 --logfile="$LOG"
+fi_log "installing $ADDONS with tests on a fresh database $DB (log: $LOG)"
 fi_odoo -d "$DB" -i "$ADDONS" --test-enable --test-tags="$TAGS" --load-language=fr_FR --stop-after-init \
     --http-interface=127.0.0.1 --http-port="$(fi_free_port)" --gevent-port="$(fi_free_port)" \
     --max-cron-threads=0 --logfile="$LOG"

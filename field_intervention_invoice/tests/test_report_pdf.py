@@ -6,16 +6,19 @@ from unittest.mock import patch
 
 from PyPDF2 import PdfReader
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import FieldInterventionInvoiceCommon
 
 
 @tagged("-at_install", "post_install")
-class TestInvoicePdf(FieldInterventionInvoiceCommon):
+class TestInvoicePdf(FieldInterventionInvoiceCommon, HttpCase):
     """The French mentions and the amount in French words are printed on the real PDF
-    (rendered by wkhtmltopdf; the text is what matters here, not the styling assets)."""
+    (rendered by wkhtmltopdf; the text is what matters here, not the styling assets).
+
+    HttpCase: wkhtmltopdf fetches the report assets from the test server, which would wait
+    forever on the registry of a plain TransactionCase."""
 
     # Debian's wkhtmltopdf (unpatched Qt) warns that it ignores the invoice header and footer
     @mute_logger("odoo.addons.base.models.ir_actions_report")
