@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Speed users feel: per-request medians (server time and SQL query count) of the suite's user
+actions beside Odoo's nearest core equivalent, measured in the same run on the same server.
+
+Not part of the test command (too slow). Usage (FI_TEST_DB: a database with the three addons,
+e.g. the demo database; it is copied, never modified):
+
+    FI_TEST_DB=fi_demo ODOO_DIR=/opt/odoo/18.0 FI_VENV=... \\
+        $FI_VENV/bin/python benchmarks/run.py [--runs 7] [--invoicing-n 200] [--write-readme]
+
+Server time and query count come from the line Odoo logs for each request
+("... HTTP/1.1" 200 - <queries> <sql s> <other s>), found by a marker in its URL: server side,
+nothing added to the addons. A real server with 2 workers on loopback serves the requests.
+"""
+
+import argparse
+import os
+import pathlib
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.bulk import marker, request_stats
+from tests.e2e.clients import SmtpSink, WebSession, signature_png
+from tests.e2e.conftest import copy_database, drop_database, pg_connect, start_server
+from tests.e2e.test_1_story import INTERVENTION_SPEC
+from tests.e2e.world import PASSWORD, World
+
+KANBAN_SPEC = {
+    "name": {},
+    "state": {},
+    "partner_id": {"fields": {"display_name": {}}},
+    "planned_date": {},
+    "technician_ids": {"fields": {"display_name": {}}},
+}
+TASK_KANBAN_SPEC = {
+    "name": {},
+    "stage_id": {"fields": {"display_name": {}}},
+    "partner_id": {"fields": {"display_name": {}}},
+    "date_deadline": {},
+    "user_ids": {"fields": {"display_name": {}}},
+}
+TASK_FORM_SPEC = {
+    "name": {},
+    "stage_id": {"fields": {"display_name": {}}},
+    "partner_id": {"fields": {"display_name": {}}},
+    "user_ids": {"fields": {"display_name": {}}},
+    "timesheet_ids": {"fields": {"name": {}, "unit_amount": {}, "date": {}, "employee_id": {"fields": {}}}},
+    "description": {},
+    "tag_ids": {"fields": {"display_name": {}}},
+}
+
+
+class Bench:
+    def __init__(self, server, world, runs):
+        self.server, self.world, self.runs, self.rows = server, world, runs, []
+
+    def measure(self, label, ours, core, core_label):
+        """ours/core: callables taking a marker and making one request carrying it."""
+        results = {}
+        for key, function in (("ours", ours), ("core", core)):
+            samples = []
+            for index in range(self.runs + 2):  # two warm-up requests: one per worker
+                mark = marker()
+                function(mark, index)
+                if index >= 2:
+                    samples.append(request_stats(self.server, mark))
+            results[key] = (
+                statistics.median(q for q, __ in samples),
+                statistics.median(t for __, t in samples) * 1000,
+            )
+        (oq, ot), (cq, ct) = results["ours"], results["core"]
+        self.rows.append((label, ot, oq, core_label, ct, cq))
+        print(f"{label:28} {ot:7.0f} ms {oq:5.0f} q | {core_label:40} {ct:7.0f} ms {cq:5.0f} q | x{ot / ct:.2f}")
+
+
+def call_kw(web, mark, model, method, args, kwargs):
+    return web.call(
+        f"/web/dataset/call_kw/{model}/{method}?{mark}=1",
+        {"model": model, "method": method, "args": args, "kwargs": kwargs},
+    )
+
+
+def button(web, mark, model, method, ids):
+    return web.call(
+        f"/web/dataset/call_button?{mark}=1",
+        {"model": model, "method": method, "args": [ids], "kwargs": {"context": {}}},
+    )
+
+
+def run(args):
+    template = os.environ["FI_TEST_DB"]
+    database = f"{template[:40]}_bench"
+    copy_database(template, database)
+    sink = SmtpSink()
+    sink.start()
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="fi-bench-"))
+    server = start_server(database, workdir, sink.port, "bench")
+    assets = start_server(database, workdir, sink.port, "assets")
+    server.assets_url = assets.url
+    try:
+        return measure_all(server, World.build(server, sink, pg_connect(database)), args)
+    finally:
+        server.stop()
+        assets.stop()
+        sink.stop()
+        drop_database(database)
+
+
+def measure_all(server, world, args):
+    erp, runs = world.erp, args.runs
+    bench = Bench(server, world, runs)
+    tech = WebSession(server.url, server.database)
+    tech.login_form(world.tech_a_login, PASSWORD)
+    n = runs + 2
+    tasks = world.create_missions([(world.cust_a, world.tech_a)] * n, name="Bench")
+    drafts = erp(
+        "field.intervention",
+        "create",
+        [{"task_id": t, "technician_ids": [(6, 0, [world.tech_a])]} for t in tasks],
+    )
+    core_task = tasks[0]
+    employee = erp("hr.employee", "search", [("user_id", "=", world.tech_a)], limit=1)[0]
+    bench.measure(
+        'open "My interventions"',
+        lambda m, i: call_kw(tech, m, "field.intervention", "web_search_read", [],
+                             {"domain": [("technician_ids", "in", [tech.uid])], "specification": KANBAN_SPEC,
+                              "limit": 80}),
+        lambda m, i: call_kw(tech, m, "project.task", "web_search_read", [],
+                             {"domain": [("user_ids", "in", [tech.uid])], "specification": TASK_KANBAN_SPEC,
+                              "limit": 80}),
+        'open "My tasks" (project)',
+    )  # fmt: skip
+    bench.measure(
+        "open an intervention",
+        lambda m, i: call_kw(tech, m, "field.intervention", "web_read", [[drafts[i]]],
+                             {"specification": INTERVENTION_SPEC}),
+        lambda m, i: call_kw(tech, m, "project.task", "web_read", [[tasks[i]]], {"specification": TASK_FORM_SPEC}),
+        "open a task (project)",
+    )  # fmt: skip
+    bench.measure(
+        "Start",
+        lambda m, i: button(tech, m, "field.intervention", "action_start", [drafts[i]]),
+        lambda m, i: call_kw(tech, m, "account.analytic.line", "web_save",
+                             [[], {"task_id": core_task, "project_id": world.project, "name": "Bench",
+                                   "unit_amount": 0.5, "employee_id": employee}],
+                             {"specification": {"name": {}}}),
+        "log a timesheet line on a task",
+    )  # fmt: skip
+    bench.measure(
+        "add a part",
+        lambda m, i: call_kw(tech, m, "field.intervention", "web_save",
+                             [[drafts[i]], {"part_ids": [[0, 0, {"product_id": world.part, "quantity": 1}]]}],
+                             {"specification": {"part_ids": {"fields": {"name": {}}}}}),
+        lambda m, i: call_kw(tech, m, "account.analytic.line", "web_save",
+                             [[], {"task_id": core_task, "project_id": world.project, "name": "Bench part",
+                                   "unit_amount": 0.25, "employee_id": employee}],
+                             {"specification": {"name": {}}}),
+        "add a timesheet line (task form)",
+    )  # fmt: skip
+    bench.measure(
+        "Stop",
+        lambda m, i: button(tech, m, "field.intervention", "action_stop", [drafts[i]]),
+        lambda m, i: call_kw(tech, m, "project.task", "web_save", [[core_task], {"description": f"<p>{i}</p>"}],
+                             {"specification": {"name": {}}}),
+        "save a task (description)",
+    )  # fmt: skip
+    # signatures: fresh done interventions and fresh quotations for each request
+    done = world.create_done_interventions([world.task_b] * (2 * n), world.tech_a)
+    orders = erp(
+        "sale.order",
+        "create",
+        [
+            {"partner_id": world.cust_b, "require_signature": True,
+             "order_line": [(0, 0, {"product_id": world.part, "product_uom_qty": 2})]}
+            for __ in range(2 * n)
+        ],
+    )  # fmt: skip
+    order_tokens = [
+        re.search(r"access_token=([\w-]+)", erp("sale.order", "get_portal_url", [o])).group(1) for o in orders
+    ]
+    fi_tokens = [
+        re.search(r"access_token=([\w-]+)", erp("field.intervention", "get_portal_url", [d])).group(1) for d in done
+    ]
+
+    def device_sign(m, i):
+        action = button(tech, marker(), "field.intervention", "action_fi_customer_sign", [done[i]])
+        wizard = tech.call_kw(
+            "field.intervention.sign.wizard", "web_save",
+            [[], {"signer_name": "Client Bench", "signature": signature_png(i)}],
+            {"specification": {}, "context": action["context"]},
+        )[0]  # fmt: skip
+        tech.call(
+            f"/web/dataset/call_button?{m}=1",
+            {"model": "field.intervention.sign.wizard", "method": "action_confirm", "args": [[wizard["id"]]],
+             "kwargs": {"context": action["context"]}},
+        )  # fmt: skip
+
+    def quote_accept(m, i, offset=0):
+        visitor = WebSession(server.url, server.database)
+        answer = visitor.call(
+            f"/my/orders/{orders[offset + i]}/accept?{m}=1",
+            {"access_token": order_tokens[offset + i], "name": "Client Bench", "signature": signature_png(i)},
+        )
+        assert "error" not in answer, answer
+
+    def portal_sign(m, i):
+        visitor = WebSession(server.url, server.database)
+        answer = visitor.call(
+            f"/my/interventions/{done[n + i]}/sign?{m}=1",
+            {"access_token": fi_tokens[n + i], "name": "Client Bench", "signature": signature_png(i)},
+        )
+        assert "error" not in answer, answer
+
+    bench.measure("sign on device", device_sign, quote_accept, "sign a quotation in the portal (sale)")
+    bench.measure(
+        "sign in the portal", portal_sign, lambda m, i: quote_accept(m, i, n), "sign a quotation in the portal (sale)"
+    )
+    contact = erp("res.partner", "create", {"name": "Portail Bench", "parent_id": world.cust_b, "email": "pb@h.test"})
+    login = f"portal.bench.{world.tag}"
+    erp("res.users", "create", {"name": "Portail Bench", "login": login, "password": PASSWORD, "partner_id": contact,
+                                "groups_id": [(6, 0, [erp.ref("base.group_portal")])]})  # fmt: skip
+    portal = WebSession(server.url, server.database)
+    portal.login_form(login, PASSWORD)
+    bench.measure(
+        "open the portal list",
+        lambda m, i: portal.get(f"/my/interventions?{m}=1"),
+        lambda m, i: portal.get(f"/my/orders?{m}=1"),
+        "open the portal list of orders (sale)",
+    )
+    return bench.rows
+
+
+def invoicing_benchmark(n):
+    script = ROOT / "field_intervention_invoice" / "benchmarks" / "bench_invoicing.py"
+    if not script.exists():
+        return "field_intervention_invoice/benchmarks/bench_invoicing.py is not there yet."
+    template = os.environ["FI_TEST_DB"]
+    database = f"{template[:40]}_benchinv"
+    copy_database(template, database)
+    try:
+        odoo = os.environ["ODOO_DIR"]
+        command = [
+            os.path.join(os.environ["FI_VENV"], "bin", "python"), str(script),
+            f"--addons-path={odoo}/addons,{ROOT}", "-d", database, "-n", str(n),
+            f"--db_host={os.environ.get('FI_DB_HOST', '127.0.0.1')}",
+            f"--db_user={os.environ.get('FI_DB_USER', 'odoo')}",
+            f"--odoo-path={odoo}",
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False, cwd=ROOT)
+        return (result.stdout + result.stderr).strip()[-4000:]
+    finally:
+        drop_database(database)
+
+
+def write_readme(rows, invoicing, runs, seconds):
+    lines = [
+        "# Benchmarks: the speed users feel",
+        "",
+        "Measured by `benchmarks/run.py` (not part of the test command: it takes minutes). Each figure is",
+        f"the median of {runs} requests (after one warm-up request per worker) on a real Odoo 18.0 server",
+        "with 2 workers on loopback, beside Odoo's nearest core equivalent measured in the same run.",
+        "Server time and SQL query count are read from the line Odoo's HTTP layer logs for each request.",
+        "",
+        "How to run (FI_TEST_DB: a database with the three addons; it is copied, never changed):",
+        "",
+        "```",
+        "FI_TEST_DB=fi_demo ODOO_DIR=/opt/odoo/18.0 FI_VENV=~/.local/share/field-intervention/venv-18.0 \\",
+        "    $FI_VENV/bin/python benchmarks/run.py --runs 7 --invoicing-n 200 --write-readme",
+        "```",
+        "",
+        f"Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {seconds:.0f} s, on the 2-core development",
+        "machine shared with other jobs (absolute times are noisy there; ratios and query counts are the point).",
+        "",
+        "| user action | ms | queries | core equivalent | ms | queries | time ratio | query ratio |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for label, ot, oq, core_label, ct, cq in rows:
+        ratios = f"{ot / ct:.2f} | {oq / max(cq, 1):.2f}"
+        lines.append(f"| {label} | {ot:.0f} | {oq:.0f} | {core_label} | {ct:.0f} | {cq:.0f} | {ratios} |")
+    lines += [
+        "",
+        "Notes: Start, add a part and Stop have no exact core twin in Community (the timesheet timer is",
+        "Enterprise): they are set beside the core writes a technician would do instead (a timesheet line,",
+        "a task save). Both signatures render the signed PDF in the request, as core's quotation signature",
+        "renders the order PDF, so the quotation acceptance is the comparison for both.",
+        "",
+        "## Batch invoicing (field_intervention_invoice/benchmarks/bench_invoicing.py, run by run.py)",
+        "",
+        "```",
+        invoicing,
+        "```",
+        "",
+    ]
+    (ROOT / "benchmarks" / "README.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--invoicing-n", type=int, default=200)
+    parser.add_argument("--write-readme", action="store_true")
+    args = parser.parse_args()
+    started = time.monotonic()
+    rows = run(args)
+    invoicing = invoicing_benchmark(args.invoicing_n) if args.invoicing_n else "not run"
+    print(invoicing)
+    if args.write_readme:
+        write_readme(rows, invoicing, args.runs, time.monotonic() - started)
+
+
+if __name__ == "__main__":
+    main()
