@@ -31,5 +31,6 @@
         "views/field_intervention_invoice_kpi_views.xml",
         "views/menus.xml",
     ],
+    "demo": ["demo/field_intervention_invoice_demo.xml"],
     "installable": True,
 }

@@ -25,6 +25,7 @@
         "views/field_intervention_verify_templates.xml",
         "views/menus.xml",
     ],
+    "demo": ["demo/field_intervention_sign_demo.xml"],
     "assets": {
         "web.assets_backend": [
             "field_intervention_sign/static/src/js/geolocation_field.js",

@@ -9,8 +9,24 @@ import pytest
 from .conftest import ADDONS, ROOT
 
 VERSION = re.compile(r"^18\.0\.\d+\.\d+\.\d+$")
-MODEL_NAME = re.compile(r"^\s*_name\s*=\s*['\"]([\w.]+)['\"]", re.MULTILINE)
 DATA_DIRS = ("security", "data", "views", "report", "wizards", "wizard", "demo")
+
+
+def concrete_models(path):
+    """Names of the models with records (not abstract) that a Python file defines."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = {ast.unparse(base) for base in node.bases}
+        if not bases & {"models.Model", "models.TransientModel"}:
+            continue
+        for statement in node.body:
+            if (
+                isinstance(statement, ast.Assign)
+                and [ast.unparse(target) for target in statement.targets] == ["_name"]
+                and isinstance(statement.value, ast.Constant)
+            ):
+                yield statement.value.value
 
 
 def manifest(addon):
@@ -45,9 +61,8 @@ def test_every_data_file_exists_and_is_listed(addon):
 def test_every_model_has_an_access_rule(addon):
     models = set()
     for path in (ROOT / addon).rglob("*.py"):
-        if "tests" in path.parts:
-            continue
-        models.update(MODEL_NAME.findall(path.read_text(encoding="utf-8")))
+        if "tests" not in path.parts:
+            models.update(concrete_models(path))
     access_file = ROOT / addon / "security" / "ir.model.access.csv"
     rows = list(csv.DictReader(access_file.open(encoding="utf-8"))) if access_file.exists() else []
     covered = {row["model_id:id"].split(".")[-1] for row in rows}

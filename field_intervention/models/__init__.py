@@ -1,6 +1,7 @@
 from . import field_intervention_checklist_template
 from . import project_project
 from . import project_task
+from . import field_intervention_line_mixin
 from . import field_intervention
 from . import field_intervention_time
 from . import field_intervention_checklist_line

@@ -4,12 +4,11 @@ from odoo.exceptions import ValidationError
 
 class FieldInterventionPart(models.Model):
     _name = "field.intervention.part"
+    _inherit = "field.intervention.line.mixin"
     _description = "Intervention Part or Consumable"
     _order = "intervention_id, sequence, id"
     _check_company_auto = True
 
-    intervention_id = fields.Many2one("field.intervention", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="intervention_id.company_id", store=True, string="Company")
     sequence = fields.Integer(default=10)
     product_id = fields.Many2one(
         "product.product",
@@ -70,19 +69,8 @@ class FieldInterventionPart(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._precheck_quantity(vals)
-        self.env["field.intervention"].browse(
-            {vals["intervention_id"] for vals in vals_list if vals.get("intervention_id")}
-        )._check_content_editable()
         return super().create(vals_list)
 
     def write(self, vals):
         self._precheck_quantity(vals)
-        self.intervention_id._check_content_editable()
-        res = super().write(vals)
-        if "intervention_id" in vals:
-            self.intervention_id._check_content_editable()
-        return res
-
-    def unlink(self):
-        self.intervention_id._check_content_editable()
-        return super().unlink()
+        return super().write(vals)

@@ -11,11 +11,10 @@ ACCEPTED_MIMETYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "ima
 
 class FieldInterventionPhoto(models.Model):
     _name = "field.intervention.photo"
+    _inherit = "field.intervention.line.mixin"
     _description = "Intervention Photo"
     _order = "intervention_id, sequence, id"
 
-    intervention_id = fields.Many2one("field.intervention", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="intervention_id.company_id", store=True, string="Company")
     sequence = fields.Integer(default=10)
     name = fields.Char(string="Caption")
     image = fields.Image(string="Photo", required=True, max_width=1920, max_height=1920)
@@ -47,19 +46,8 @@ class FieldInterventionPhoto(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_image_payload(vals.get("image"))
-        self.env["field.intervention"].browse(
-            {vals["intervention_id"] for vals in vals_list if vals.get("intervention_id")}
-        )._check_content_editable()
         return super().create(vals_list)
 
     def write(self, vals):
         self._check_image_payload(vals.get("image"))
-        self.intervention_id._check_content_editable()
-        res = super().write(vals)
-        if "intervention_id" in vals:
-            self.intervention_id._check_content_editable()
-        return res
-
-    def unlink(self):
-        self.intervention_id._check_content_editable()
-        return super().unlink()
+        return super().write(vals)

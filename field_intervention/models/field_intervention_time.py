@@ -6,11 +6,10 @@ from odoo.exceptions import ValidationError
 
 class FieldInterventionTime(models.Model):
     _name = "field.intervention.time"
+    _inherit = "field.intervention.line.mixin"
     _description = "Intervention Time Segment"
     _order = "date_start, id"
 
-    intervention_id = fields.Many2one("field.intervention", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="intervention_id.company_id", store=True, string="Company")
     date_start = fields.Datetime(string="Start", required=True, default=fields.Datetime.now)
     date_end = fields.Datetime(string="End")
     duration = fields.Float(compute="_compute_duration", store=True, help="Duration in hours.")
@@ -50,25 +49,17 @@ class FieldInterventionTime(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        interventions = self.env["field.intervention"].browse(
-            {vals["intervention_id"] for vals in vals_list if vals.get("intervention_id")}
-        )
-        interventions._check_content_editable()
         segments = super().create(vals_list)
         segments.intervention_id._sync_timesheets()
         return segments
 
     def write(self, vals):
-        self.intervention_id._check_content_editable()
         res = super().write(vals)
-        if "intervention_id" in vals:
-            self.intervention_id._check_content_editable()
         self.intervention_id._sync_timesheets()
         return res
 
     def unlink(self):
         interventions = self.intervention_id
-        interventions._check_content_editable()
         res = super().unlink()
         interventions.exists()._sync_timesheets()
         return res
