@@ -58,6 +58,12 @@ def load(world):
     return {}
 
 
+@pytest.fixture
+def since(world, server):
+    """Log offset at the start of this test (each test judges its own log lines)."""
+    return server.log_mark()
+
+
 def test_concurrent_portal_signatures(world, erp, server, pg, load, log_start):
     ids = world.create_done_interventions([world.task_a] * (SIGNERS + 1), world.tech_a)
     urls = parallel(lambda i: erp("field.intervention", "get_portal_url", [i]), ids, 4)
@@ -95,7 +101,7 @@ def test_concurrent_portal_signatures(world, erp, server, pg, load, log_start):
     load["signed_template"] = same
 
 
-def test_invoicing_cron_on_two_workers_at_once(world, erp, server, pg, load, log_start):
+def test_invoicing_cron_on_two_workers_at_once(world, erp, server, pg, load, since):
     """500 signed interventions (SQL clones of a signed one, across 3 customers), the invoicing
     cron duplicated so that two jobs run its code at once in two server workers."""
     template = load["signed_template"]
@@ -126,7 +132,7 @@ def test_invoicing_cron_on_two_workers_at_once(world, erp, server, pg, load, log
     assert claims(pg, ids) == dict.fromkeys(ids, 1)
     errors = erp("field.intervention", "search_count", [("id", "in", ids), ("invoice_error", "!=", False)])
     assert errors == 0
-    assert server.log_problems(since=log_start) == []
+    assert server.log_problems(since=since) == []
 
 
 def steady(measure, runs=3):
@@ -149,7 +155,7 @@ def portal_list_stats(portal, server):
     return steady(measure), measure.page
 
 
-def test_portal_list_query_count_does_not_grow(world, erp, server, pg, load, log_start):
+def test_portal_list_query_count_does_not_grow(world, erp, server, pg, load, since):
     customer = erp("res.partner", "create", world.customer_vals("Réseau Bâtiments SA", "dsi@reseau.test", "732829320"))
     contact = erp("res.partner", "create", {"name": "Denis Réseau", "parent_id": customer, "email": "d@reseau.test"})
     login = f"denis.{world.tag}"
@@ -172,7 +178,7 @@ def test_portal_list_query_count_does_not_grow(world, erp, server, pg, load, log
         f"N={len(first) + len(more)} {big_queries} queries {big_time * 1000:.0f} ms"
     )
     assert big_queries == small_queries
-    assert server.log_problems(since=log_start) == []
+    assert server.log_problems(since=since) == []
 
 
 def my_interventions_stats(tech, server):
@@ -208,7 +214,7 @@ def my_interventions_request(tech, server):
     return request_stats(server, mark)
 
 
-def test_my_interventions_with_10000_in_the_database(world, erp, server, pg, load, log_start):
+def test_my_interventions_with_10000_in_the_database(world, erp, server, pg, load, since):
     (template,) = world.create_done_interventions([world.task_c], world.tech_b)
     clone_interventions(pg, template, 9, state="done")
     tech = WebSession(server.url, server.database)
@@ -231,4 +237,4 @@ def test_my_interventions_with_10000_in_the_database(world, erp, server, pg, loa
     )
     assert big_queries <= small_queries + 2
     assert big_queries <= 25
-    assert server.log_problems(since=log_start) == []
+    assert server.log_problems(since=since) == []
