@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import signal
 import socket
 import subprocess
 import sys
@@ -57,7 +58,11 @@ class OdooServer:
 
     def start(self, timeout=120):
         self.process = subprocess.Popen(
-            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env=self.env
+            self.command(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            start_new_session=True,  # its own process group: stop() never leaves workers behind
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -79,6 +84,11 @@ class OdooServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process:
+            try:  # workers still busy when the master exited (e.g. killed after the timeout)
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def log_mark(self):
         """Current end of the log: pass it to log_problems(since=...) to judge what follows."""
