@@ -46,5 +46,6 @@ class TestInvoicePdf(FieldInterventionInvoiceCommon, HttpCase):
         self.company.write({"fi_invoice_mentions": False, "fi_amount_in_words_fr": False})
         invoice = self._invoice_of(self._sign(self._create_done_intervention()))
         text = self._pdf_text(invoice)
+        self.assertIn(invoice.invoice_origin, text)  # the text is there, only the mentions are not
         self.assertNotIn("Indemnité forfaitaire", text)
         self.assertNotIn("cinquante-cinq euros", text)
