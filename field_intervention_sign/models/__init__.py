@@ -4,3 +4,4 @@ from . import field_intervention
 from . import ir_attachment
 from . import res_company
 from . import res_config_settings
+from . import mail_mail

@@ -275,6 +275,14 @@ class FieldIntervention(models.Model):
         if not self.env.su:
             self.check_access("write")
         request_uid = values.get("request_user_id") or self.env.uid
+        if values.get("signer_role") == "portal_user" and not self.env["res.users"].browse(request_uid).share:
+            # the portal is the customer's: an employee has the customer sign on the device
+            raise UserError(
+                self.env._(
+                    "Only the customer signs in the portal. To have the customer sign on your "
+                    "device, open the intervention and use Customer Signs."
+                )
+            )
         intervention_sudo = self.sudo().with_context(fi_request_uid=request_uid)
         clean = intervention_sudo._fi_clean_submission(values)
         intervention_sudo._fi_lock_for_signature()
@@ -303,7 +311,12 @@ class FieldIntervention(models.Model):
         """Lock the intervention row until the end of the transaction, so that concurrent
         submissions are serialized, then reload its values."""
         self.flush_recordset()
-        self.env.cr.execute(SQL("SELECT id FROM field_intervention WHERE id IN %s FOR UPDATE", tuple(self.ids)))
+        # A concurrent submission that committed first makes this raise a serialization
+        # failure: Odoo retries the whole request, which then finds the first signature. That
+        # retry is the designed path, not an error worth a log line.
+        self.env.cr.execute(
+            SQL("SELECT id FROM field_intervention WHERE id IN %s FOR UPDATE", tuple(self.ids)), log_exceptions=False
+        )
         self.invalidate_recordset()
 
     def _fi_find_duplicate_submission(self, clean):

@@ -40,6 +40,19 @@ class TestSignMails(FiSignCase):
         mails.unlink()
         self.assertTrue(pdf.exists())
 
+    def test_mails_lost_to_a_mail_server_outage_are_sent_again(self):
+        """Core leaves a mail that met no SMTP server in exception for good; ours go out again
+        when the queue runs, but not those refused for a bad address."""
+        self._sign()
+        outage, bad_address = self._mails()
+        outage.write({"state": "exception", "failure_reason": "Connection refused"})
+        bad_address.write({"state": "exception", "failure_type": "mail_email_invalid"})
+        with patch.object(type(self.env["mail.mail"]), "send", autospec=True) as send:
+            self.env["mail.mail"].process_email_queue()
+        self.assertEqual(outage.state, "outgoing")
+        self.assertEqual(bad_address.state, "exception")
+        self.assertIn(outage.id, send.call_args.args[0].ids)
+
     def test_signer_email_same_as_customer_not_duplicated(self):
         self._sign(signer_email="CONTACT@durand.example.com")
         customer_mail = self._mails()[0]

@@ -196,6 +196,15 @@ class TestPortalHttp(FiSignHttpCase):
             )
         self._assert_unchanged(self.other_intervention)
 
+    def test_employee_cannot_sign_as_the_customer_in_the_portal(self):
+        """An employee who can read the intervention (dispatcher, billing) is not the customer:
+        the portal refuses, with or without the customer's token; the device flow is theirs."""
+        self.authenticate("fis_manager", "fis_manager")
+        for token in (None, self.token):
+            result = self._sign_json(access_token=token)
+            self.assertIn("Only the customer signs in the portal", result.get("error", ""), result)
+        self._assert_unchanged(self.intervention)
+
     def test_sign_bad_input(self):
         huge = base64.b64encode(b"0" * (1024 * 1024 + 100)).decode()
         cases = {
