@@ -35,20 +35,28 @@ def read_allowlist(path):
     return entries
 
 
-def records(path):
-    """Yield (level, logger, message), continuation lines folded in."""
+def records(path, since=0):
+    """Yield (level, logger, message) from byte offset ``since``, continuation lines folded in."""
     current = None
     with open(path, encoding="utf-8", errors="replace") as handle:
+        handle.seek(since)
         for line in handle:
             match = RECORD.match(line.rstrip("\n"))
             if match:
                 if current:
-                    yield current
+                    yield tuple(current)
                 current = [match["level"], match["logger"], match["msg"]]
             elif current:
                 current[2] += "\n" + line.rstrip("\n")
     if current:
-        yield current
+        yield tuple(current)
+
+
+def is_problem(level, logger, message, allowlist):
+    """A WARNING/ERROR/CRITICAL record that no allow-list entry explains."""
+    return level in BAD_LEVELS and not any(
+        lre.fullmatch(logger) and mre.fullmatch(message.strip()) for lre, mre in allowlist
+    )
 
 
 def main():
@@ -66,9 +74,7 @@ def main():
             skipped.append(first_line)
         if logger == "odoo.tests.result" and SUMMARY.match(first_line):
             summary = SUMMARY.match(first_line)
-        if level in BAD_LEVELS and not any(
-            lre.fullmatch(logger) and mre.fullmatch(message.strip()) for lre, mre in allowlist
-        ):
+        if is_problem(level, logger, message, allowlist):
             problems.append(f"{level} {logger}: {message[:2000]}")
 
     run = int(summary["run"]) if summary else 0

@@ -96,28 +96,15 @@ class OdooServer:
 
     def log_records(self, since=0):
         """(level, logger, message) of the log records written after offset ``since``."""
-        current = None
-        with open(self.logfile, encoding="utf-8", errors="replace") as handle:
-            handle.seek(since)
-            for line in handle:
-                match = check_odoo_log.RECORD.match(line.rstrip("\n"))
-                if match:
-                    if current:
-                        yield tuple(current)
-                    current = [match["level"], match["logger"], match["msg"]]
-                elif current:
-                    current[2] += "\n" + line.rstrip("\n")
-        if current:
-            yield tuple(current)
+        return check_odoo_log.records(self.logfile, since)
 
     def log_problems(self, since=0):
         """WARNING/ERROR records of the server log the allow-list does not explain."""
         allowlist = check_odoo_log.read_allowlist(ROOT / "setup" / "log-allowlist.txt")
         return [
-            f"{level} {logger}: {message}"
+            f"{level} {logger}: {message.strip()}"
             for level, logger, message in self.log_records(since)
-            if level in check_odoo_log.BAD_LEVELS
-            and not any(lre.fullmatch(logger) and mre.fullmatch(message.strip()) for lre, mre in allowlist)
+            if check_odoo_log.is_problem(level, logger, message, allowlist)
         ]
 
 
