@@ -18,6 +18,10 @@ BILLING_GROUP = "account.group_account_invoice"
 MANAGER_OR_BILLING = "account.group_account_invoice,field_intervention.group_field_intervention_manager"
 
 
+# first key of the transaction-level advisory locks that share the invoicing cron between workers
+CUSTOMER_LOCK_NAMESPACE = 0x46490001
+
+
 class _DryRun(Exception):
     """Raised inside a savepoint to roll back a trial invoicing."""
 
@@ -286,16 +290,26 @@ class FieldIntervention(models.Model):
 
     @api.model
     def _fi_cron_next_batch(self, domain, batch_size):
+        """Whole customers up to ``batch_size`` interventions, skipping the customers that
+        another worker is invoicing right now, so that several workers share the backlog."""
         counts = self._read_group(domain, ["commercial_partner_id"], ["__count"], order="commercial_partner_id")
         partner_ids, total = [], 0
         for partner, count in counts:
             if partner_ids and total + count > batch_size:
                 break
+            if not self._fi_try_lock_customer(partner.id):
+                continue
             partner_ids.append(partner.id)
             total += count
         if not partner_ids:
             return self.browse()
         return self.search(domain + [("commercial_partner_id", "in", partner_ids)], order="id")
+
+    @api.model
+    def _fi_try_lock_customer(self, partner_id):
+        """Take the customer for this transaction (released at commit) unless another has it."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", CUSTOMER_LOCK_NAMESPACE, partner_id))
+        return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------
     # Invoicing

@@ -55,6 +55,24 @@ class TestInvoiceCron(FieldInterventionInvoiceCommon):
             self._run_cron()
         self.assertTrue(self._invoice_of(march))
 
+    def test_workers_share_the_backlog(self):
+        """A customer another worker is invoicing (its transaction holds the customer) is
+        skipped: this worker takes the next customers instead of waiting or doing nothing."""
+        second = self._create_customer("Hôtel du Parc", "41234567800019", intervention_invoice_policy="weekly")
+        with freeze_time("2026-03-12 17:00"):
+            first_job = self._create_done_intervention(start=datetime(2026, 3, 10, 8))
+            second_job = self._create_done_intervention(task=self._create_task(second), start=datetime(2026, 3, 10, 8))
+            self._sign(first_job | second_job)
+        Intervention = self.env["field.intervention"]
+        with freeze_time("2026-03-17 17:00"), self.registry.cursor() as other_worker_cr:
+            other_worker = Intervention.with_env(Intervention.env(cr=other_worker_cr))
+            self.assertTrue(other_worker._fi_try_lock_customer(self.customer.commercial_partner_id.id))
+            batch = Intervention._fi_cron_next_batch(Intervention._fi_cron_domain(), batch_size=200)
+            self.assertEqual(batch, second_job)
+            other_worker_cr.rollback()  # the other worker is done: the customer is free again
+            batch = Intervention._fi_cron_next_batch(Intervention._fi_cron_domain(), batch_size=200)
+        self.assertEqual(batch, first_job | second_job)
+
     def test_cron_isolates_failures(self):
         second = self._create_customer("Hôtel du Parc", "41234567800019", intervention_invoice_policy="weekly")
         third = self._create_customer("Garage Central", "39876543200011", intervention_invoice_policy="weekly")
