@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .field_intervention_invoice_report import BILLING_VIEW_DEPENDS
+
 DIMENSIONS = [
     ("all", "All"),
     ("technician", "Technician"),
@@ -17,26 +19,7 @@ class FieldInterventionInvoiceKpi(models.Model):
     _description = "Intervention Billing KPIs"
     _auto = False
     _order = "month desc, dimension, id"
-    _depends = {  # noqa: RUF012 - Odoo model attribute
-        "field.intervention": [
-            "state",
-            "invoice_id",
-            "signed_date",
-            "intervention_date",
-            "company_id",
-            "commercial_partner_id",
-            "project_id",
-            "technician_ids",
-            "has_reserves",
-        ],
-        "field.intervention.part": ["intervention_id", "product_id", "quantity"],
-        "field.intervention.signature": ["intervention_id", "status"],
-        "account.move": ["state", "invoice_date"],
-        "account.move.line": ["move_id", "intervention_id", "display_type", "balance"],
-        "account.analytic.line": ["intervention_id", "unit_amount"],
-        "project.project": ["labour_product_id"],
-        "product.template": ["list_price"],
-    }
+    _depends = BILLING_VIEW_DEPENDS
 
     dimension = fields.Selection(DIMENSIONS, readonly=True)
     month = fields.Date(readonly=True)

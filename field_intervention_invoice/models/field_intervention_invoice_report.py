@@ -1,6 +1,28 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+# Fields both SQL views read: the ORM flushes them before either view is queried.
+BILLING_VIEW_DEPENDS = {
+    "field.intervention": [
+        "state",
+        "invoice_id",
+        "signed_date",
+        "intervention_date",
+        "company_id",
+        "commercial_partner_id",
+        "project_id",
+        "technician_ids",
+        "has_reserves",
+    ],
+    "field.intervention.part": ["intervention_id", "product_id", "quantity"],
+    "field.intervention.signature": ["intervention_id", "status"],
+    "account.move": ["state", "invoice_date"],
+    "account.move.line": ["move_id", "intervention_id", "display_type", "balance"],
+    "account.analytic.line": ["intervention_id", "unit_amount"],
+    "project.project": ["labour_product_id"],
+    "product.template": ["list_price"],
+}
+
 
 class FieldInterventionInvoiceReport(models.Model):
     """One row per intervention presented to the customer for signature (signed, refused or
@@ -13,26 +35,7 @@ class FieldInterventionInvoiceReport(models.Model):
     _auto = False
     _order = "date desc, id desc"
     _rec_name = "intervention_id"
-    _depends = {  # noqa: RUF012 - Odoo model attribute
-        "field.intervention": [
-            "state",
-            "invoice_id",
-            "signed_date",
-            "intervention_date",
-            "company_id",
-            "commercial_partner_id",
-            "project_id",
-            "technician_ids",
-            "has_reserves",
-        ],
-        "field.intervention.part": ["intervention_id", "product_id", "quantity"],
-        "field.intervention.signature": ["intervention_id", "status"],
-        "account.move": ["state", "invoice_date"],
-        "account.move.line": ["move_id", "intervention_id", "display_type", "balance"],
-        "account.analytic.line": ["intervention_id", "unit_amount"],
-        "project.project": ["labour_product_id"],
-        "product.template": ["list_price"],
-    }
+    _depends = BILLING_VIEW_DEPENDS
 
     intervention_id = fields.Many2one("field.intervention", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
