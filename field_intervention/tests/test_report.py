@@ -1,7 +1,4 @@
 import io
-import os
-import tempfile
-from unittest.mock import patch
 
 from freezegun import freeze_time
 from PyPDF2 import PdfReader
@@ -33,11 +30,9 @@ class TestReport(FieldInterventionCommon, HttpCase):
         intervention.with_user(self.tech_a).action_done()
 
         report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
-        # Qt (wkhtmltopdf) wants a runtime directory, else it warns on stderr
-        with tempfile.TemporaryDirectory() as runtime_dir, patch.dict(os.environ, {"XDG_RUNTIME_DIR": runtime_dir}):
-            pdf, report_format = report._render_qweb_pdf(
-                "field_intervention.action_report_field_intervention", intervention.ids
-            )
+        pdf, report_format = report._render_qweb_pdf(
+            "field_intervention.action_report_field_intervention", intervention.ids
+        )
         self.assertEqual(report_format, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
         reader = PdfReader(io.BytesIO(pdf))

@@ -1,8 +1,5 @@
 import hashlib
 import io
-import os
-import tempfile
-from unittest.mock import patch
 
 from pypdf import PdfReader
 
@@ -26,19 +23,18 @@ class TestSignedPdf(FiSignHttpCase):
 
     def test_real_signed_pdf(self):
         intervention = self.intervention.with_context(force_report_rendering=True)
-        # wkhtmltopdf fetches the report assets from this server and Qt wants a runtime dir
+        # wkhtmltopdf fetches the report assets from this server
         self.env["ir.config_parameter"].sudo().set_param("report.url", f"http://127.0.0.1:{config['http_port']}")
-        with tempfile.TemporaryDirectory() as runtime_dir, patch.dict(os.environ, {"XDG_RUNTIME_DIR": runtime_dir}):
-            signature = (
-                intervention.with_user(self.tech)
-                ._fi_submit_signature(
-                    self._sign_values(
-                        signer_name="Jeanne Durand-Évrard",
-                        reserves="Porte rayée",
-                    )
+        signature = (
+            intervention.with_user(self.tech)
+            ._fi_submit_signature(
+                self._sign_values(
+                    signer_name="Jeanne Durand-Évrard",
+                    reserves="Porte rayée",
                 )
-                .sudo()
             )
+            .sudo()
+        )
         self.assertFalse(intervention.sign_pending_job, intervention.sign_job_error)
         pdf = intervention.signed_pdf_id.raw
         self.assertTrue(pdf.startswith(b"%PDF"))
