@@ -1,3 +1,4 @@
+from . import field_intervention_protected_mixin
 from . import field_intervention_checklist_template
 from . import project_project
 from . import project_task
@@ -9,3 +10,4 @@ from . import field_intervention_part
 from . import field_intervention_photo
 from . import account_analytic_line
 from . import ir_actions_report
+from . import ir_attachment

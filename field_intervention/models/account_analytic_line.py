@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.trusted_write import check_protected
+
 # timesheet fields that belong to the intervention report; billing fields stay writable
 TIMESHEET_CONTENT_FIELDS = {
     "intervention_id",
@@ -24,8 +26,18 @@ class AccountAnalyticLine(models.Model):
         help="Intervention whose worked time this timesheet records (kept in sync automatically).",
     )
 
+    def _fi_check_intervention_link(self, vals_list):
+        """Only the intervention's timesheet synchronisation links a timesheet to it."""
+        check_protected(
+            self,
+            vals_list,
+            {"intervention_id"},
+            self.env._("record the time on the intervention (Start / Stop or its time segments)."),
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._fi_check_intervention_link(vals_list)
         # the state of the intervention is read as superuser: a timesheet approver may not see it
         interventions_sudo = (
             self.env["field.intervention"]
@@ -36,6 +48,7 @@ class AccountAnalyticLine(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self._fi_check_intervention_link([vals])
         if TIMESHEET_CONTENT_FIELDS.intersection(vals):
             self.sudo().intervention_id._check_content_editable()
         res = super().write(vals)

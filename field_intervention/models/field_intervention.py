@@ -1,15 +1,21 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools.trusted_write import trusted_write
 from .project_task import osm_search_url
 
 
 class FieldIntervention(models.Model):
     _name = "field.intervention"
     _description = "Field Intervention"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]  # noqa: RUF012
+    _inherit = [  # noqa: RUF012
+        "field.intervention.protected.mixin",
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "planned_date desc, id desc"
     _check_company_auto = True
 
@@ -260,8 +266,9 @@ class FieldIntervention(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
-        for rec in records.filtered(lambda r: r.name == "/"):
-            rec.name = rec._next_sequence_number()
+        with trusted_write():
+            for rec in records.filtered(lambda r: r.name == "/"):
+                rec.name = rec._next_sequence_number()
         records._fill_checklist_from_template()
         records.filtered("time_ids")._sync_timesheets()
         return records
@@ -324,46 +331,86 @@ class FieldIntervention(models.Model):
         """Raise a UserError if the content of one of the interventions is locked."""
         locked = self.filtered(lambda rec: rec.state in rec._get_locked_states())
         if locked:
-            state_labels = dict(self._fields["state"]._description_selection(self.env))
             raise UserError(
                 self.env._(
                     "Intervention %(name)s is %(state)s: its report can no longer be modified. "
                     "Reopen it (if allowed) or create a new intervention.",
                     name=locked[0].name,
-                    state=state_labels.get(locked[0].state, locked[0].state),
+                    state=locked[0]._fi_state_label(),
                 )
             )
 
     # ------------------------------------------------------------------
+    # Protected fields (see field.intervention.protected.mixin)
+    # ------------------------------------------------------------------
+    def _fi_user_fields(self):
+        """Technicians and dispatchers write the report content (while it is not locked);
+        the status, the number, the timer and the computed values move only through the
+        intervention's own actions."""
+        fields_ = super()._fi_user_fields()
+        if self.env.user.has_group("field_intervention.group_field_intervention_technician"):
+            fields_ |= self._get_content_fields()
+        return fields_
+
+    def _fi_protected_hint(self):
+        return self.env._(
+            "use the intervention's buttons (Start, Pause, Stop, Done, Cancel...) or its report fields instead."
+        )
+
+    # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+    def _fi_state_label(self):
+        self.ensure_one()
+        return dict(self._fields["state"]._description_selection(self.env)).get(self.state, self.state)
+
     def _check_state(self, allowed, message):
         """Raise ``message`` (translated, with %(name)s and %(state)s placeholders) if one of the
         interventions is not in one of the ``allowed`` states."""
         wrong = self.filtered(lambda rec: rec.state not in allowed)
         if wrong:
-            state_labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(message % {"name": wrong[0].name, "state": state_labels.get(wrong[0].state)})
+            raise UserError(message % {"name": wrong[0].name, "state": wrong[0]._fi_state_label()})
 
-    def _open_segment(self):
-        now = fields.Datetime.now()
-        self.env["field.intervention.time"].create([{"intervention_id": rec.id, "date_start": now} for rec in self])
+    def _fi_set_workflow(self, vals):
+        """Write workflow values (status, timer) after the caller's checks: the only way they move.
+        The write runs with the user's rights: access rules still apply."""
+        self._fi_check_field_user()
+        with trusted_write():
+            return self.write(vals)
 
-    def _close_segment(self):
-        now = fields.Datetime.now()
+    def _fi_check_field_user(self):
+        """The steps of a report (and having the customer sign it) belong to the field service:
+        its technicians and dispatchers. Billing and the other employees only read it."""
+        if not self.env.su and not self.env.user.has_group("field_intervention.group_field_intervention_technician"):
+            raise AccessError(
+                self.env._("Only the technicians and the dispatchers move an intervention through its steps.")
+            )
+
+    def _open_segment(self, moment=None):
+        moment = moment or fields.Datetime.now()
+        self.env["field.intervention.time"].create([{"intervention_id": rec.id, "date_start": moment} for rec in self])
+
+    def _close_segment(self, moment=None):
+        moment = moment or fields.Datetime.now()
         open_segments = self.time_ids.filtered(lambda t: not t.date_end)
-        open_segments.write({"date_end": now})
+        open_segments.write({"date_end": moment})
 
     def action_start(self):
         """Start the intervention: draft -> in progress, the timer runs."""
+        return self._fi_start()
+
+    def _fi_start(self, moment=None):
         self._check_state(["draft"], self.env._("Only a draft intervention can be started: %(name)s is %(state)s."))
         self._check_technician_employees()
-        self.write({"state": "in_progress", "timer_state": "running"})
-        self._open_segment()
+        self._fi_set_workflow({"state": "in_progress", "timer_state": "running"})
+        self._open_segment(moment)
         return True
 
     def action_pause(self):
         """Pause the timer: the pause is not counted as worked time."""
+        return self._fi_pause()
+
+    def _fi_pause(self, moment=None):
         self._check_state(
             ["in_progress"], self.env._("Only an intervention in progress can be paused: %(name)s is %(state)s.")
         )
@@ -374,37 +421,47 @@ class FieldIntervention(models.Model):
                     "The timer of %(name)s is not running: press Start or Resume first.", name=not_running[0].name
                 )
             )
-        self._close_segment()
-        self.write({"timer_state": "paused"})
+        self._close_segment(moment)
+        self._fi_set_workflow({"timer_state": "paused"})
         return True
 
     def action_resume(self):
         """Resume the timer after a pause or a stop."""
+        return self._fi_resume()
+
+    def _fi_resume(self, moment=None):
         self._check_state(
             ["in_progress"], self.env._("Only an intervention in progress can be resumed: %(name)s is %(state)s.")
         )
         running = self.filtered(lambda r: r.timer_state == "running")
         if running:
             raise UserError(self.env._("The timer of %(name)s is already running.", name=running[0].name))
-        self.write({"timer_state": "running"})
-        self._open_segment()
+        self._fi_set_workflow({"timer_state": "running"})
+        self._open_segment(moment)
         return True
 
     def action_stop(self):
         """Stop the timer; the intervention stays in progress until marked done."""
+        return self._fi_stop()
+
+    def _fi_stop(self, moment=None):
         for rec in self:
             if rec.state != "in_progress" or rec.timer_state == "stopped":
                 raise UserError(
                     self.env._("The timer of %(name)s is not running: press Start before Stop.", name=rec.name)
                 )
-        self._close_segment()
-        self.write({"timer_state": "stopped"})
+        self._close_segment(moment)
+        self._fi_set_workflow({"timer_state": "stopped"})
         return True
 
     def action_done(self):
-        """Mark the intervention done (ready for the customer)."""
+        """Mark the intervention done (ready for the customer).
+
+        From in progress (timer stopped), or straight from draft when the time was entered by
+        hand afterwards (the technician worked without the timer)."""
         self._check_state(
-            ["in_progress"], self.env._("Only an intervention in progress can be marked done: %(name)s is %(state)s.")
+            ["draft", "in_progress"],
+            self.env._("Only a draft or in progress intervention can be marked done: %(name)s is %(state)s."),
         )
         for rec in self:
             if rec.timer_state != "stopped" or rec.is_running:
@@ -417,8 +474,9 @@ class FieldIntervention(models.Model):
                 )
             if not (rec.work_description or "").strip():
                 raise UserError(self.env._("Describe the work done on %(name)s before marking it done.", name=rec.name))
+        self.filtered(lambda rec: rec.state == "draft")._check_technician_employees()
         self._sync_timesheets()
-        self.write({"state": "done"})
+        self._fi_set_workflow({"state": "done"})
         return True
 
     def action_cancel(self):
@@ -431,13 +489,13 @@ class FieldIntervention(models.Model):
         # cancelled work is not counted: drop the timesheets while the content is still editable
         self.sudo().timesheet_ids.unlink()
         self._close_segment()
-        self.write({"state": "cancel", "timer_state": "stopped"})
+        self._fi_set_workflow({"state": "cancel", "timer_state": "stopped"})
         return True
 
     def action_reopen(self):
-        """Reopen a done intervention to correct it."""
+        """Reopen a done intervention to correct it (it will be presented for signature again)."""
         self._check_state(["done"], self.env._("Only a done intervention can be reopened: %(name)s is %(state)s."))
-        self.write({"state": "in_progress"})
+        self._fi_set_workflow({"state": "in_progress"})
         return True
 
     def action_reset_draft(self):
@@ -445,11 +503,15 @@ class FieldIntervention(models.Model):
         self._check_state(
             ["cancel"], self.env._("Only a cancelled intervention can be reset to draft: %(name)s is %(state)s.")
         )
-        self.write({"state": "draft"})
+        self._fi_set_workflow({"state": "draft"})
         return True
 
     def action_view_photos(self):
+        """The photos of the report in the back office (customers see them in the portal)."""
         self.ensure_one()
+        self.check_access("read")
+        if self.env.user.share:
+            raise AccessError(self.env._("The photos are shown with the report in the customer portal."))
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Photos"),

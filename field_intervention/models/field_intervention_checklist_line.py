@@ -6,6 +6,7 @@ class FieldInterventionChecklistLine(models.Model):
     _inherit = "field.intervention.line.mixin"
     _description = "Intervention Checklist Item"
     _order = "intervention_id, sequence, id"
+    _fi_line_user_fields = ("intervention_id", "sequence", "name", "result", "note")
 
     sequence = fields.Integer(default=10)
     name = fields.Char(string="Check", required=True)

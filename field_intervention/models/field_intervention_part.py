@@ -7,6 +7,7 @@ class FieldInterventionPart(models.Model):
     _inherit = "field.intervention.line.mixin"
     _description = "Intervention Part or Consumable"
     _order = "intervention_id, sequence, id"
+    _fi_line_user_fields = ("intervention_id", "sequence", "product_id", "name", "quantity", "product_uom_id")
     _check_company_auto = True
 
     sequence = fields.Integer(default=10)

@@ -14,6 +14,7 @@ class FieldInterventionPhoto(models.Model):
     _inherit = "field.intervention.line.mixin"
     _description = "Intervention Photo"
     _order = "intervention_id, sequence, id"
+    _fi_line_user_fields = ("intervention_id", "sequence", "name", "image")
 
     sequence = fields.Integer(default=10)
     name = fields.Char(string="Caption")

@@ -9,6 +9,7 @@ class FieldInterventionTime(models.Model):
     _inherit = "field.intervention.line.mixin"
     _description = "Intervention Time Segment"
     _order = "date_start, id"
+    _fi_line_user_fields = ("intervention_id", "date_start", "date_end")
 
     date_start = fields.Datetime(string="Start", required=True, default=fields.Datetime.now)
     date_end = fields.Datetime(string="End")

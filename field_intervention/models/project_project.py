@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from ..tools.trusted_write import check_protected
 
 
 class ProjectProject(models.Model):
@@ -37,6 +39,18 @@ class ProjectProject(models.Model):
     intervention_ids = fields.One2many("field.intervention", "project_id", string="Interventions")
     intervention_count = fields.Integer(compute="_compute_intervention_count")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._fi_check_project_values(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._fi_check_project_values([vals])
+        return super().write(vals)
+
+    def _fi_check_project_values(self, vals_list):
+        check_protected(self, vals_list, {"intervention_count"}, self.env._("it is computed."))
+
     def _compute_intervention_count(self):
         Intervention = self.env["field.intervention"]
         if not Intervention.has_access("read"):
@@ -49,6 +63,7 @@ class ProjectProject(models.Model):
     def action_view_interventions(self):
         """Open the interventions of the project."""
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("field_intervention.field_intervention_action")
         action["domain"] = [("project_id", "=", self.id)]
         action["context"] = {"search_default_project_id": self.id}

@@ -3,6 +3,13 @@ from urllib.parse import urlencode
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.trusted_write import check_protected
+
+# computed or related fields of the mission: they follow the project and the site
+TASK_PROTECTED_FIELDS = frozenset(
+    {"is_field_service", "intervention_site_phone", "intervention_site_map_url", "intervention_count"}
+)
+
 
 def osm_search_url(partner):
     """Return an OpenStreetMap search URL for the partner's address ('' without address)."""
@@ -73,9 +80,27 @@ class ProjectTask(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._fi_check_task_values(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._fi_check_task_values([vals])
+        return super().write(vals)
+
+    def _fi_check_task_values(self, vals_list):
+        check_protected(
+            self,
+            vals_list,
+            TASK_PROTECTED_FIELDS,
+            self.env._("a mission is a field service mission when its project is a field service project."),
+        )
+
     def action_view_interventions(self):
         """Open the interventions of the mission."""
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("field_intervention.field_intervention_action")
         action["domain"] = [("task_id", "=", self.id)]
         action["context"] = {"default_task_id": self.id}
@@ -84,6 +109,7 @@ class ProjectTask(models.Model):
     def action_new_intervention(self):
         """Open a new intervention form on this mission."""
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "res_model": "field.intervention",

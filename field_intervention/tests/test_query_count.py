@@ -83,7 +83,6 @@ class TestQueryCount(FieldInterventionCommon):
                 "planned_date": today,
                 "part_ids": [Command.create({"product_id": self.part_product.id, "quantity": 1 + i % 3})],
                 "time_ids": [Command.create({"date_start": today, "date_end": today.replace(hour=10)})],
-                "state": "in_progress",
                 "work_description": f"Travaux {i}",
             }
             for i in range(count)

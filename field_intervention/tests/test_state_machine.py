@@ -96,13 +96,13 @@ class TestStateMachine(FieldInterventionCommon):
 
     def test_done_guards(self):
         intervention = self._create_intervention().with_user(self.tech_a)
-        with self.assertRaises(UserError):
-            intervention.action_done()  # still draft
+        with self.assertRaisesRegex(UserError, "No time is recorded"):
+            intervention.action_done()  # draft without time
         intervention.action_start()
         with self.assertRaisesRegex(UserError, "Stop the timer"):
             intervention.action_done()
+        intervention.action_stop()
         intervention.write({"time_ids": [Command.clear()]})
-        intervention.timer_state = "stopped"
         intervention.work_description = "Something"
         with self.assertRaisesRegex(UserError, "No time is recorded"):
             intervention.action_done()
@@ -142,7 +142,6 @@ class TestStateMachine(FieldInterventionCommon):
         intervention = self._create_intervention()
         intervention.write(
             {
-                "state": "in_progress",
                 "work_description": "Travaux",
                 "time_ids": [Command.create({"date_start": "2026-03-02 08:00:00", "date_end": "2026-03-02 09:00:00"})],
                 "part_ids": [Command.create({"product_id": self.part_product.id, "quantity": 1})],

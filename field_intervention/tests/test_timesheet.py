@@ -87,7 +87,6 @@ class TestTimesheet(FieldInterventionCommon):
         intervention = self._create_intervention().with_user(self.manager)
         intervention.write(
             {
-                "state": "in_progress",
                 "time_ids": [Command.create({"date_start": "2026-03-02 08:00:00", "date_end": "2026-03-02 08:45:00"})],
             }
         )

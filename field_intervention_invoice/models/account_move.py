@@ -5,6 +5,13 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.field_intervention.tools.trusted_write import check_protected, trusted_write
+
+# set by the invoicing and its pre-billing checks only
+MOVE_PROTECTED_FIELDS = frozenset(
+    {"fi_from_intervention", "fi_check_state", "fi_check_reasons", "fi_intervention_ids", "fi_intervention_count"}
+)
+
 try:
     from num2words import num2words
 except ImportError:  # pragma: no cover - num2words is a dependency of Odoo
@@ -45,6 +52,26 @@ class AccountMove(models.Model):
         for move in self:
             move.fi_intervention_ids = move.invoice_line_ids.intervention_id
             move.fi_intervention_count = len(move.fi_intervention_ids)
+
+    # ------------------------------------------------------------------
+    # CRUD and state changes: the checks are the checks' own
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._fi_check_move_values(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._fi_check_move_values([vals])
+        return super().write(vals)
+
+    def _fi_check_move_values(self, vals_list):
+        check_protected(
+            self,
+            vals_list,
+            MOVE_PROTECTED_FIELDS,
+            self.env._("the pre-billing checks set them: correct the invoice, then use Check Again."),
+        )
 
     # ------------------------------------------------------------------
     # CRUD and state changes: an intervention billed by a cancelled, reversed or deleted
@@ -152,6 +179,7 @@ class AccountMove(models.Model):
 
     def action_fi_view_interventions(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("field_intervention.field_intervention_action")
         action["domain"] = [("id", "in", self.fi_intervention_ids.ids)]
         action["context"] = {"create": False}
@@ -226,8 +254,9 @@ class AccountMove(models.Model):
                 move.currency_id,
             )
             results[tuple(reasons)] |= move
-        for reasons, group in results.items():  # one write per distinct result
-            group.write(self._fi_check_values(list(reasons)))
+        with trusted_write():
+            for reasons, group in results.items():  # one write per distinct result
+                group.write(self._fi_check_values(list(reasons)))
 
     @api.model
     def _fi_check_values(self, reasons):

@@ -1,6 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import index_exists
+
+from odoo.addons.field_intervention.tools.trusted_write import check_protected
 
 CLAIM_INDEX = "account_move_line_fi_intervention_claim_uniq"
 
@@ -23,6 +25,24 @@ class AccountMoveLine(models.Model):
         help="Set on the one line per intervention that claims it for this invoice. A unique "
         "index allows one claiming line per intervention: an intervention is invoiced once.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._fi_check_line_values(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._fi_check_line_values([vals])
+        return super().write(vals)
+
+    def _fi_check_line_values(self, vals_list):
+        """Which intervention a line bills, and the claim, are set by the invoicing only."""
+        check_protected(
+            self,
+            vals_list,
+            {"intervention_id", "fi_invoice_claim"},
+            self.env._("invoices of interventions are created from the signed interventions (Create Invoice)."),
+        )
 
     def init(self):
         res = super().init()

@@ -1,3 +1,4 @@
+import json
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -5,17 +6,18 @@ from datetime import timedelta
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, float_compare, float_round, format_date
 
 from .project_project import INVOICE_POLICIES
 
 _logger = logging.getLogger(__name__)
 
 BILLING_GROUP = "account.group_account_invoice"
-MANAGER_OR_BILLING = "account.group_account_invoice,field_intervention.group_field_intervention_manager"
+MANAGER_GROUP = "field_intervention.group_field_intervention_manager"
+MANAGER_OR_BILLING = f"{BILLING_GROUP},{MANAGER_GROUP}"
 
 
 # first key of the transaction-level advisory locks that share the invoicing cron between workers
@@ -131,6 +133,7 @@ class FieldIntervention(models.Model):
         store=True,
         readonly=False,
         index=True,
+        copy=False,
         groups=MANAGER_OR_BILLING,
         help="From the customer when set there, else from the project.",
     )
@@ -198,6 +201,15 @@ class FieldIntervention(models.Model):
                 rec.invoice_status = "no"
 
     # ------------------------------------------------------------------
+    # Protected fields: billing sets the invoicing policy; the rest is the invoicing's own
+    # ------------------------------------------------------------------
+    def _fi_user_fields(self):
+        fields_ = super()._fi_user_fields()
+        if self.env.user.has_group(BILLING_GROUP) or self.env.user.has_group(MANAGER_GROUP):
+            fields_.add("invoice_policy")
+        return fields_
+
+    # ------------------------------------------------------------------
     # Hooks of field_intervention_sign
     # ------------------------------------------------------------------
     def _on_customer_signed(self):
@@ -246,7 +258,11 @@ class FieldIntervention(models.Model):
         return moves.with_env(self.env)._fi_action_view()
 
     def action_fi_view_invoice(self):
+        """Open the invoice of the intervention (billing's screen)."""
         self.ensure_one()
+        self.check_access("read")
+        if not self.env.user.has_group(BILLING_GROUP):
+            raise AccessError(self.env._("Only billing opens the invoices of the interventions."))
         return self.invoice_id._fi_action_view()
 
     # ------------------------------------------------------------------
@@ -448,6 +464,13 @@ class FieldIntervention(models.Model):
             )
         if not sale_line and data.hours[self.id] and not self.project_id.labour_product_id:
             return self.env._("project %(project)s has no labour product.", project=self.project_id.display_name)
+        mismatch = self._fi_signed_content_mismatch(data)
+        if mismatch:
+            return self.env._(
+                "what would be billed (%(what)s) differs from the report the customer signed. "
+                "Bill the difference on a new intervention.",
+                what=mismatch,
+            )
         items = self._fi_get_billable_items(data)
         if not items and not (sale_line and self._fi_get_sale_hours(data)):
             return self.env._("there is nothing to invoice (no worked time, travel or part).")
@@ -460,6 +483,30 @@ class FieldIntervention(models.Model):
                     "product %(product)s has no income account (set one on the product or its category).",
                     product=product.display_name,
                 )
+        return False
+
+    def _fi_signed_content_mismatch(self, data):
+        """What of the billable content (hours, travel, parts) differs from the content frozen in
+        the signature evidence, as a short label, else False. The report is locked once done, so
+        this only fires if something went around the locks: billing never bills unsigned work."""
+        self.ensure_one()
+        signature_sudo = self.sudo().signature_id
+        if not signature_sudo.content_canonical:
+            return self.env._("no signed content")
+        if signature_sudo._recompute_content_hash() != signature_sudo.content_hash:
+            return self.env._("signed content")
+        signed = json.loads(signature_sudo.content_canonical)
+        technicians = max(len(signed.get("technicians") or []), 1)
+        if abs(data.hours[self.id] - float(signed["worked_hours"]) * technicians) > 0.01 * technicians:
+            return self.env._("hours")
+        if float_compare(self.travel_duration, float(signed["travel_hours"]), precision_digits=2) or float_compare(
+            self.travel_distance, float(signed["travel_km"]), precision_digits=2
+        ):
+            return self.env._("travel")
+        signed_parts = sorted((p["description"], float(p["quantity"])) for p in signed.get("parts") or [])
+        parts = sorted((part.name or "", float_round(part.quantity, precision_digits=3)) for part in self.part_ids)
+        if signed_parts != parts:
+            return self.env._("parts")
         return False
 
     def _fi_set_invoice_errors(self, errors, notify=True):

@@ -9,6 +9,8 @@ class ResPartner(models.Model):
     intervention_invoice_policy = fields.Selection(
         INVOICE_POLICIES,
         string="Intervention Invoicing",
+        # whether a customer's work is billed is billing's decision, not the technicians'
+        groups="account.group_account_invoice,field_intervention.group_field_intervention_manager",
         help="Overrides the invoicing policy of the field service projects for this customer. "
         "Leave empty to follow the project.",
     )

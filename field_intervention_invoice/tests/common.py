@@ -291,8 +291,7 @@ class FieldInterventionInvoiceCommon(TransactionCase):
                 **vals,
             }
         )
-        intervention.write({"state": "in_progress"})
-        intervention.write({"state": "done"})
+        intervention.action_done()
         return intervention
 
     @classmethod
@@ -307,7 +306,8 @@ class FieldInterventionInvoiceCommon(TransactionCase):
                     "signature": signature_png(),
                     "reserves": reserves or "",
                     "refusal_reason": "Travail non conforme" if refuse else "",
-                }
+                },
+                {"user": cls.tech_a},
             )
         return interventions
 

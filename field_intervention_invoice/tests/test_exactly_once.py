@@ -1,9 +1,14 @@
+from datetime import datetime, timedelta
+from unittest.mock import patch
+
 from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
+
+from .common import blank_pdf, signature_png
 
 
 @tagged("-at_install", "post_install")
@@ -31,35 +36,51 @@ class TestExactlyOnce(TransactionCase):
     def _create_fixture(env):
         partner = env["res.partner"].create({"name": "Exactly Once Customer", "is_company": True})
         part = env["product.product"].create({"name": "Exactly Once Part", "type": "consu", "list_price": 10.0})
+        labour = env["product.product"].create({"name": "Exactly Once Labour", "type": "service", "list_price": 50.0})
         project = env["project.project"].create(
             {
                 "name": "Exactly Once Project",
                 "is_field_service": True,
+                "labour_product_id": labour.id,
                 "intervention_invoice_policy": "manual",
             }
         )
         task = env["project.task"].create(
             {"name": "Exactly Once Mission", "project_id": project.id, "partner_id": partner.id}
         )
+        technician = env.ref("base.user_admin")
+        employee = env["hr.employee"].search([("user_id", "=", technician.id)]) or env["hr.employee"].create(
+            {"name": "Exactly Once Technician", "user_id": technician.id, "company_id": env.company.id}
+        )
+        created_employee = employee if employee.name == "Exactly Once Technician" else employee.browse()
+        start = datetime.now() - timedelta(hours=3)
         intervention = env["field.intervention"].create(
             {
                 "task_id": task.id,
-                "technician_ids": [Command.set(env.user.ids)],
+                "technician_ids": [Command.set(technician.ids)],
+                "work_description": "Exactly once",
+                "time_ids": [Command.create({"date_start": start, "date_end": start + timedelta(hours=1)})],
                 "part_ids": [Command.create({"product_id": part.id, "quantity": 1.0})],
             }
         )
-        # the signature flow is tested elsewhere: only the signed state matters here
-        env.flush_all()
-        env.cr.execute(
-            "UPDATE field_intervention SET state = 'signed', invoice_status = 'to_invoice' WHERE id = %s",
-            [intervention.id],
-        )
+        intervention.action_done()
+        with patch.object(type(intervention), "_fi_render_report_pdf", lambda self: blank_pdf()):
+            intervention._fi_submit_signature(
+                {
+                    "decision": "sign",
+                    "signer_name": "Jean Martin",
+                    "signature": signature_png(),
+                    "signer_role": "device",
+                },
+                {"user": env.user},
+            )
         return {
             "intervention": intervention.id,
             "task": task.id,
             "project": project.id,
-            "product": part.product_tmpl_id.id,
+            "product": (part | labour).product_tmpl_id.ids,
             "partner": partner.id,
+            "employee": created_employee.ids,
         }
 
     def _remove_fixture(self):
@@ -70,13 +91,21 @@ class TestExactlyOnce(TransactionCase):
             moves.filtered(lambda move: move.state != "draft").button_draft()
             moves.unlink()
             env.flush_all()
-            cr.execute("UPDATE field_intervention SET state = 'draft' WHERE id = %s", [fixture["intervention"]])
+            # the evidence of a signature is never deleted by the application: the test removes its
+            # committed fixture in SQL
+            cr.execute(
+                """UPDATE field_intervention SET state = 'draft', signature_id = NULL WHERE id = %(id)s;
+                   DELETE FROM field_intervention_sign_event WHERE intervention_id = %(id)s;
+                   DELETE FROM field_intervention_signature WHERE intervention_id = %(id)s""",
+                {"id": fixture["intervention"]},
+            )
             env.invalidate_all()
             env["field.intervention"].browse(fixture["intervention"]).unlink()
             env["project.task"].browse(fixture["task"]).unlink()
             env["project.project"].browse(fixture["project"]).unlink()
             env["product.template"].browse(fixture["product"]).unlink()
             env["res.partner"].browse(fixture["partner"]).unlink()
+            env["hr.employee"].browse(fixture["employee"]).unlink()
 
     def _intervention(self, env):
         return env["field.intervention"].browse(self.fixture["intervention"])

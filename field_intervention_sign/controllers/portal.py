@@ -110,19 +110,37 @@ class FieldInterventionPortal(CustomerPortal):
         return request.render("field_intervention_sign.portal_my_interventions", values)
 
     def _fi_check_access(self, intervention_id, access_token):
-        """Return the intervention (sudo) or raise NotFound/Forbidden."""
+        """Return the intervention (sudo) or raise NotFound/Forbidden. A report opens in the
+        portal, with an account or with the emailed link, only in the states a customer sees."""
         try:
-            return self._document_check_access("field.intervention", intervention_id, access_token=access_token)
+            intervention_sudo = self._document_check_access(
+                "field.intervention", intervention_id, access_token=access_token
+            )
         except MissingError as error:
             raise NotFound() from error
         except AccessError as error:
             raise Forbidden() from error
+        if intervention_sudo.state not in intervention_sudo._fi_customer_states():
+            raise NotFound()
+        return intervention_sudo
 
-    def _fi_signer_role(self, intervention_sudo):
-        user = request.env.user
-        if not user._is_public() and intervention_sudo.with_user(user).has_access("read"):
-            return "portal_user"
-        return "token"
+    @staticmethod
+    def _fi_origin():
+        """Who and where the request comes from, for the evidence."""
+        http_request = request.httprequest
+        return {
+            "user": request.env.user,
+            "ip_address": http_request.remote_addr or False,
+            "user_agent": http_request.user_agent.string or False,
+        }
+
+    def _fi_register_view(self, intervention_sudo):
+        """Log a 'viewed' event once per day and session."""
+        key = f"fi_viewed_{intervention_sudo.id}"
+        today = fields.Date.today().isoformat()
+        if request.session.get(key) != today:
+            request.session[key] = today
+            intervention_sudo._fi_log_portal_view(self._fi_origin())
 
     @http.route(["/my/interventions/<int:intervention_id>"], type="http", auth="public", website=True)
     def portal_my_intervention(
@@ -136,9 +154,14 @@ class FieldInterventionPortal(CustomerPortal):
                 report_ref="field_intervention.action_report_field_intervention",
                 download=download,
             )
-        intervention_sudo._fi_register_portal_view(request.env.user)
+        customer_side = request.env.user.share
+        if customer_side:
+            self._fi_register_view(intervention_sudo)
         values = {
             "intervention": intervention_sudo,
+            # links carry the token the visitor came with, never the record's own
+            "fi_link": lambda **link: intervention_sudo._fi_portal_link(access_token, **link),
+            "fi_can_sign": customer_side and intervention_sudo.state == "done",
             "summary": intervention_sudo._fi_get_summary_values(),
             "default_signer": intervention_sudo._fi_get_default_signer(),
             "consent_text": intervention_sudo._fi_get_consent_text(),
@@ -167,10 +190,8 @@ class FieldInterventionPortal(CustomerPortal):
     ):
         access_token = access_token or request.httprequest.args.get("access_token")
         try:
-            intervention_sudo = self._document_check_access(
-                "field.intervention", intervention_id, access_token=access_token
-            )
-        except (AccessError, MissingError):
+            intervention_sudo = self._fi_check_access(intervention_id, access_token)
+        except (Forbidden, NotFound):
             return {"error": request.env._("Invalid intervention or access link.")}
         if any(isinstance(v, str) and len(v) > MAX_FIELD_LENGTH for v in (name, signature, email, reserves)):
             return {"error": request.env._("The signature image is too large (1 MB at most).")}
@@ -182,18 +203,18 @@ class FieldInterventionPortal(CustomerPortal):
                     "signer_email": email if isinstance(email, str) else "",
                     "signature": signature if isinstance(signature, str) else "",
                     "reserves": reserves if isinstance(reserves, str) else "",
-                    "signer_role": self._fi_signer_role(intervention_sudo),
-                    "request_user_id": request.env.user.id,
+                    "signer_role": intervention_sudo._fi_portal_signer_role(request.env.user),
                     "geo_consent": bool(geo_consent),
                     "latitude": latitude,
                     "longitude": longitude,
-                }
+                },
+                self._fi_origin(),
             )
         except UserError as error:
             return {"error": error.args[0]}
         return {
             "force_refresh": True,
-            "redirect_url": intervention_sudo.get_portal_url(query_string="&message=sign_ok"),
+            "redirect_url": intervention_sudo._fi_portal_link(access_token, message="sign_ok"),
         }
 
     @http.route(
@@ -208,20 +229,20 @@ class FieldInterventionPortal(CustomerPortal):
                     "signer_name": name or "",
                     "signer_email": email or "",
                     "refusal_reason": reason or "",
-                    "signer_role": self._fi_signer_role(intervention_sudo),
-                    "request_user_id": request.env.user.id,
-                }
+                    "signer_role": intervention_sudo._fi_portal_signer_role(request.env.user),
+                },
+                self._fi_origin(),
             )
         except UserError as error:
             request.session["fi_portal_error"] = error.args[0]
-            return request.redirect(intervention_sudo.get_portal_url(query_string="&message=refuse_error"))
-        return request.redirect(intervention_sudo.get_portal_url(query_string="&message=refuse_ok"))
+            return request.redirect(intervention_sudo._fi_portal_link(access_token, message="refuse_error"))
+        return request.redirect(intervention_sudo._fi_portal_link(access_token, message="refuse_ok"))
 
     @http.route(["/my/interventions/<int:intervention_id>/signed_pdf"], type="http", auth="public", website=True)
     def portal_intervention_signed_pdf(self, intervention_id, access_token=None, **kw):
+        """The signed PDF recorded in the signature evidence, if its bytes still match its hash."""
         intervention_sudo = self._fi_check_access(intervention_id, access_token)
-        if not intervention_sudo.signed_pdf_id:
+        attachment_sudo = intervention_sudo._fi_signed_pdf_checked()
+        if not attachment_sudo:
             raise NotFound()
-        return (
-            request.env["ir.binary"]._get_stream_from(intervention_sudo.signed_pdf_id).get_response(as_attachment=True)
-        )
+        return request.env["ir.binary"]._get_stream_from(attachment_sudo).get_response(as_attachment=True)

@@ -1,42 +1,36 @@
 import base64
-import binascii
 import hashlib
-import io
 import json
 import logging
-import re
-from datetime import timedelta
+import uuid
 
 from markupsafe import Markup
-from PIL import Image
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.http import request
+from odoo.fields import Command
 from odoo.tools import SQL, float_repr
 from odoo.tools.mail import email_normalize
-from odoo.tools.pdf import merge_pdf
+
+from ..tools import signature_input
 
 _logger = logging.getLogger(__name__)
 
 CANONICAL_FORMAT = "field_intervention_sign/1"
-MAX_SIGNATURE_BYTES = 1024 * 1024  # 1 MB of decoded image
-MAX_NAME_LENGTH = 128
-MAX_EMAIL_LENGTH = 254
-MAX_TEXT_LENGTH = 4000
-MAX_IMAGE_SIDE = 4000
-RETRY_DELAYS_MINUTES = (5, 15, 60, 240, 720)
-CRON_BATCH_SIZE = 20
-FORBIDDEN_NAME_CHARS = re.compile(r"[<>\x00-\x1f]")
+SIGNER_ROLES = ("device", "portal_user", "token")
 
 
 class FieldIntervention(models.Model):
-    _inherit = "field.intervention"
+    _name = "field.intervention"
+    _inherit = ["field.intervention", "field.intervention.sign.job.mixin"]  # noqa: RUF012
 
     state = fields.Selection(
         selection_add=[("signed", "Signed"), ("disputed", "Disputed")],
         ondelete={"signed": "set default", "disputed": "set default"},
     )
+    # the customer's link: readable by superuser code only (the emails); an employee who could
+    # read it could open the link logged out and sign as the customer
+    access_token = fields.Char(groups="base.group_system")
     signature_ids = fields.One2many(
         "field.intervention.signature",
         "intervention_id",
@@ -53,7 +47,11 @@ class FieldIntervention(models.Model):
     )
     signed_date = fields.Datetime("Signed On", readonly=True, copy=False, index=True, tracking=True)
     signer_name = fields.Char(related="signature_id.signer_name", string="Signed By")
-    signed_pdf_id = fields.Many2one("ir.attachment", "Signed PDF", readonly=True, copy=False)
+    signed_pdf_id = fields.Many2one(
+        related="signature_id.pdf_attachment_id",
+        string="Signed PDF",
+        help="The signed report as stored in the signature evidence.",
+    )
     has_reserves = fields.Boolean("Signed With Reserves", readonly=True, copy=False, index=True)
     sign_event_ids = fields.One2many(
         "field.intervention.sign.event",
@@ -62,18 +60,6 @@ class FieldIntervention(models.Model):
         readonly=True,
         groups="field_intervention.group_field_intervention_manager",
     )
-    sign_pending_job = fields.Boolean(
-        "Signature Jobs Pending",
-        readonly=True,
-        copy=False,
-        index=True,
-        help="The signed PDF or the signature emails could not be produced yet; a scheduled action retries them.",
-    )
-    sign_pdf_pending = fields.Boolean("Signed PDF Pending", readonly=True, copy=False)
-    sign_mail_pending = fields.Boolean("Signature Emails Pending", readonly=True, copy=False)
-    sign_job_error = fields.Text("Last Signature Job Error", readonly=True, copy=False)
-    sign_job_attempts = fields.Integer("Signature Job Attempts", readonly=True, copy=False)
-    sign_job_next_try = fields.Datetime("Next Retry", readonly=True, copy=False)
     sign_refusal_reason = fields.Text(
         "Refusal Reason",
         compute="_compute_sign_refusal_reason",
@@ -92,11 +78,6 @@ class FieldIntervention(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
-    def write(self, vals):
-        if "state" in vals:
-            self._fi_check_state_transition(vals)
-        return super().write(vals)
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_signature_evidence(self):
         if self.sudo().filtered(lambda rec: rec.state == "signed" or rec.signature_ids or rec.sign_event_ids):
@@ -107,39 +88,20 @@ class FieldIntervention(models.Model):
                 )
             )
 
-    def _fi_check_state_transition(self, vals):
-        """Guard the states owned by this addon against direct writes (UI, ORM, RPC)."""
-        new_state = vals["state"]
-        for rec in self:
-            if rec.state == new_state:
-                continue
-            if rec.state == "signed":
-                raise UserError(
-                    self.env._(
-                        "Intervention %(name)s is signed: its status can no longer change. "
-                        "Create a new intervention for further work.",
-                        name=rec.name,
-                    )
-                )
-            if new_state == "signed":
-                signature = (
-                    self.env["field.intervention.signature"]
-                    .browse(vals.get("signature_id") or rec.signature_id.id)
-                    .sudo()
-                )
-                if not (signature.intervention_id == rec and signature.status == "signed"):
-                    raise UserError(
-                        self.env._("Intervention %(name)s can only be signed by the customer.", name=rec.name)
-                    )
-            elif new_state == "disputed" and rec.state != "done":
-                raise UserError(self.env._("Only a done intervention can be disputed (%(name)s).", name=rec.name))
-
     # ------------------------------------------------------------------
     # Lock hooks
     # ------------------------------------------------------------------
     def _get_locked_states(self):
-        # 'signed' is final: corrections go through a refusal (disputed -> done) or a new intervention.
-        return super()._get_locked_states() + ["signed"]
+        # 'signed' is final: corrections go through a refusal or a new intervention. A refused
+        # report stays as the customer saw it (the evidence of the refusal): the dispatcher brings
+        # it back to done, then it is reopened, corrected and presented again.
+        return super()._get_locked_states() + ["signed", "disputed"]
+
+    def _fi_protected_hint(self):
+        return self.env._(
+            "use the intervention's buttons (Start, Stop, Done, Customer Signs, Send for Signature...) "
+            "or its report fields instead."
+        )
 
     # ------------------------------------------------------------------
     # Hooks for other addons (field_intervention_invoice)
@@ -154,7 +116,7 @@ class FieldIntervention(models.Model):
         return True
 
     def _on_signed_pdf_ready(self):
-        """Called when ``signed_pdf_id`` has just been set (at signature time, or later by the
+        """Called when the signed PDF has just been stored (at signature time, or later by the
         retry cron). No-op here; extended by field_intervention_invoice."""
         return True
 
@@ -164,6 +126,8 @@ class FieldIntervention(models.Model):
     def action_fi_customer_sign(self):
         """Open the customer-facing signing screen on the technician's device."""
         self.ensure_one()
+        self.check_access("write")
+        self._fi_check_field_user()
         self._fi_check_signable()
         return {
             "type": "ir.actions.act_window",
@@ -176,27 +140,19 @@ class FieldIntervention(models.Model):
         }
 
     def action_fi_send_for_signature(self):
-        """Open the email composer with the signature request template (portal link + token)."""
+        """Open the signature request: the customer receives a link to review and sign."""
         self.ensure_one()
-        self._fi_check_signable()
         self.check_access("write")
-        self._portal_ensure_token()
-        template = self.env.ref("field_intervention_sign.mail_template_fi_sign_request", raise_if_not_found=False)
+        self._fi_check_field_user()
+        self._fi_check_signable()
         return {
             "type": "ir.actions.act_window",
-            "res_model": "mail.compose.message",
+            "name": self.env._("Send for Signature"),
+            "res_model": "field.intervention.sign.request",
             "view_mode": "form",
             "views": [(False, "form")],
             "target": "new",
-            "context": {
-                "default_model": self._name,
-                "default_res_ids": self.ids,
-                "default_template_id": template.id if template else False,
-                "default_composition_mode": "comment",
-                "default_email_layout_xmlid": "mail.mail_notification_layout_with_responsible_signature",
-                "force_email": True,
-                "fi_mark_sign_sent": True,
-            },
+            "context": {"default_intervention_id": self.id},
         }
 
     def action_fi_back_to_done(self):
@@ -206,27 +162,101 @@ class FieldIntervention(models.Model):
         for rec in self:
             if rec.state != "disputed":
                 raise UserError(self.env._("Intervention %(name)s is not disputed.", name=rec.name))
-        self.write({"state": "done"})
-        # the request user is pinned: a client-supplied context never names the actor
-        for rec in self.with_context(fi_request_uid=self.env.uid):
+        self._fi_set_workflow({"state": "done"})
+        # the links sent for the refused report no longer open it: a new request will be sent
+        self._fi_rotate_access_token()
+        for rec in self:
             rec._fi_log_event("reset", self.env._("Brought back to done after the dispute."))
         return True
+
+    def action_reopen(self):
+        res = super().action_reopen()
+        # the report will change: the link sent for signature no longer opens it
+        self._fi_rotate_access_token()
+        return res
 
     def action_fi_retry_sign_jobs(self):
         """Retry now the signed PDF and the emails that failed."""
         self.check_access("write")
-        self.with_context(fi_request_uid=self.env.uid).sudo()._fi_process_pending_jobs()
+        interventions_sudo = self.sudo()
+        interventions_sudo._fi_process_pending_jobs()
         return True
+
+    # ------------------------------------------------------------------
+    # The customer's link (portal access token)
+    # ------------------------------------------------------------------
+    def _fi_customer_states(self):
+        """States in which the customer opens the report (portal and link)."""
+        return ("done", "signed", "disputed")
+
+    def _fi_may_see_token(self):
+        """Superuser code (the emails to the customer), the customer side (portal users) and the
+        administrator, who may read the token field anyway, see the link's token; other employees
+        never do: they have the customer sign through the device flow."""
+        return self.env.su or self.env.user.share or self.env.user.has_group("base.group_system")
+
+    def _portal_ensure_token(self):
+        # the token field is restricted: superuser code reads and creates it
+        intervention_sudo = self.sudo()
+        return super(FieldIntervention, intervention_sudo)._portal_ensure_token()
+
+    def get_portal_url(self, suffix=None, report_type=None, download=None, query_string=None, anchor=None):
+        """The portal URL, with the customer's token only for the customer side (see
+        :meth:`_fi_may_see_token`): an employee gets the URL without it."""
+        if not self.env.su:
+            self.check_access("read")
+        if self._fi_may_see_token():
+            return super().get_portal_url(
+                suffix=suffix, report_type=report_type, download=download, query_string=query_string, anchor=anchor
+            )
+        self.ensure_one()
+        return self._fi_portal_link(None, suffix=suffix, report_type=report_type, download=download, anchor=anchor)
+
+    def _get_share_url(self, redirect=False, signup_partner=False, pid=None, share_token=True):
+        return super()._get_share_url(
+            redirect=redirect,
+            signup_partner=signup_partner,
+            pid=pid,
+            share_token=share_token and self._fi_may_see_token(),
+        )
+
+    def _fi_portal_link(self, access_token, suffix=None, report_type=None, download=None, anchor=None, **query):
+        """A portal URL that carries ``access_token`` (the one the visitor presented) or none."""
+        self.ensure_one()
+        params = [
+            ("access_token", access_token),
+            ("report_type", report_type),
+            ("download", "true" if download else None),
+            *query.items(),
+        ]
+        query_string = "&".join(f"{key}={value}" for key, value in params if value)
+        return "".join(
+            [self.access_url, suffix or "", f"?{query_string}" if query_string else "", f"#{anchor}" if anchor else ""]
+        )
+
+    def _fi_rotate_access_token(self):
+        """A new link for the customer: the links sent before stop working."""
+        interventions_sudo = self.sudo().filtered("access_token")
+        for rec in interventions_sudo:
+            rec.access_token = str(uuid.uuid4())
+
+    def _fi_signed_pdf_checked(self):
+        """The signed PDF recorded in the evidence when its bytes still match the hash taken
+        at signature time (else nothing: a changed file is not served as the signed one)."""
+        self.ensure_one()
+        signature_sudo = self.sudo().signature_id
+        attachment_sudo = signature_sudo.pdf_attachment_id
+        if not attachment_sudo or not signature_sudo._check_pdf_bytes(attachment_sudo.raw or b""):
+            return self.env["ir.attachment"]
+        return attachment_sudo
+
+    def _fi_portal_url_absolute(self):
+        self.ensure_one()
+        return self.get_base_url() + self.get_portal_url()
 
     # ------------------------------------------------------------------
     # Mail
     # ------------------------------------------------------------------
-    def message_post(self, **kwargs):
-        if self.env.context.get("fi_mark_sign_sent"):
-            for rec in self.filtered(lambda r: r.state == "done").with_context(fi_request_uid=self.env.uid):
-                rec._fi_log_event("sent", self.env._("Signature request sent by email."))
-        return super().message_post(**kwargs)
-
     def _fi_get_dispatcher_partners(self):
         self.ensure_one()
         return self.project_id.user_id.partner_id or self.create_uid.partner_id
@@ -248,14 +278,74 @@ class FieldIntervention(models.Model):
             return ""
         return email
 
-    def _fi_portal_url_absolute(self):
+    def _fi_sign_request_recipients(self):
+        """Contacts of the customer who may receive the signature request: the customer's own
+        people with an email address, never an employee of the company."""
         self.ensure_one()
-        return self.get_base_url() + self.get_portal_url()
+        commercial = self.partner_id.commercial_partner_id
+        if not commercial:
+            return self.env["res.partner"]
+        contacts = self.env["res.partner"].search([("id", "child_of", commercial.id), ("email", "!=", False)])
+        # sudo: an employee's account is not readable by every user; only its existence matters
+        employees_sudo = (
+            self.env["res.users"].sudo().search([("partner_id", "in", contacts.ids), ("share", "=", False)])
+        )
+        return contacts - employees_sudo.partner_id
+
+    def _fi_send_sign_request(self, partners):
+        """Email the customer's ``partners`` a new link to review and sign the report.
+
+        The link's token rotates (a link sent before stops working) and appears only in the
+        email itself: the chatter keeps a note without it, the evidence log keeps who got it.
+        """
+        self.ensure_one()
+        self.check_access("write")
+        self._fi_check_signable()
+        allowed = self._fi_sign_request_recipients()
+        if not partners or partners - allowed:
+            raise UserError(
+                self.env._(
+                    "The signature request goes to contacts of %(customer)s with an email address: "
+                    "choose them among the customer's contacts.",
+                    customer=self.partner_id.commercial_partner_id.display_name or "",
+                )
+            )
+        intervention_sudo = self.sudo()
+        intervention_sudo._fi_rotate_access_token()
+        intervention_sudo._portal_ensure_token()
+        recipients = ", ".join(partners.mapped("email_formatted"))
+        intervention_sudo._fi_send_template(
+            self.env.ref("field_intervention_sign.mail_template_fi_sign_request"), partners=partners
+        )
+        self.message_post(
+            body=self.env._("Signature request sent to %(recipients)s.", recipients=recipients),
+            message_type="notification",
+            subtype_xmlid="mail.mt_note",
+        )
+        self._fi_log_event("sent", self.env._("Signature request sent to %(recipients)s.", recipients=recipients))
+        return True
+
+    def _fi_send_template(self, template, partners=None, attachment=None):
+        """Queue ``template`` for the intervention as superuser (its links carry the customer's
+        token). The stored message, which employees can read, says what was sent without the
+        link; the email itself (only the administrator can read queued emails) keeps it."""
+        self.ensure_one()
+        email_values = {}
+        if partners:
+            email_values["recipient_ids"] = [Command.set(partners.ids)]
+        if attachment:
+            email_values["attachment_ids"] = [Command.link(attachment.id)]
+        mail_id = template.sudo().send_mail(self.id, email_values=email_values or None)
+        mail_sudo = self.env["mail.mail"].sudo().browse(mail_id)
+        mail_sudo.mail_message_id.body = Markup("<p>%s</p>") % self.env._(
+            "Email sent: %(subject)s", subject=mail_sudo.subject or ""
+        )
+        return mail_sudo
 
     # ------------------------------------------------------------------
     # Signing: the one entry point
     # ------------------------------------------------------------------
-    def _fi_submit_signature(self, values):
+    def _fi_submit_signature(self, values, origin):
         """Record the customer's decision (sign or refuse) on this intervention.
 
         Controllers and the device wizard parse the request and check the access, then call
@@ -268,42 +358,56 @@ class FieldIntervention(models.Model):
             ``signer_email``, ``signature`` (base64 PNG/JPEG), ``reserves``,
             ``refusal_reason``, ``signer_role`` ('device', 'portal_user', 'token'),
             ``geo_consent``, ``latitude``, ``longitude``
+        :param dict origin: who and where the request comes from: ``user`` (res.users),
+            ``ip_address``, ``user_agent`` (given by the controller or the wizard)
         :return: the ``field.intervention.signature`` record
         :raise ValidationError: bad input; UserError: the intervention cannot be signed
         """
         self.ensure_one()
         if not self.env.su:
             self.check_access("write")
-        request_uid = values.get("request_user_id") or self.env.uid
-        if values.get("signer_role") == "portal_user" and not self.env["res.users"].browse(request_uid).share:
-            # the portal is the customer's: an employee has the customer sign on the device
-            raise UserError(
-                self.env._(
-                    "Only the customer signs in the portal. To have the customer sign on your "
-                    "device, open the intervention and use Customer Signs."
-                )
-            )
-        intervention_sudo = self.sudo().with_context(fi_request_uid=request_uid)
+        self._fi_check_signer_role(values.get("signer_role"), origin["user"])
+        intervention_sudo = self.sudo()
         clean = intervention_sudo._fi_clean_submission(values)
         intervention_sudo._fi_lock_for_signature()
         previous = intervention_sudo._fi_find_duplicate_submission(clean)
         if previous:
             return previous
         intervention_sudo._fi_check_signable()
-        signature = intervention_sudo._fi_record_decision(clean)
-        intervention_sudo._fi_run_after_decision_jobs()
+        signature = intervention_sudo._fi_record_decision(clean, origin)
+        intervention_sudo._fi_process_pending_jobs()
         return signature.with_env(self.env)
+
+    def _fi_check_signer_role(self, role, user):
+        """The device flow is the employees'; the portal and the link are the customer's."""
+        if role not in SIGNER_ROLES:
+            raise ValidationError(self.env._("Unknown signer role."))
+        if role == "device" and user.share:
+            raise AccessError(self.env._("Only an employee can have the customer sign on the device."))
+        if role != "device" and not user.share:
+            raise UserError(
+                self.env._(
+                    "Only the customer signs in the portal or from the link sent by email. To have the "
+                    "customer sign on your device, open the intervention and use Customer Signs."
+                )
+            )
+
+    def _fi_portal_signer_role(self, user):
+        """Role of a customer signing in the portal: their own account, or the emailed link."""
+        self.ensure_one()
+        if not user._is_public() and self.with_user(user).has_access("read"):
+            return "portal_user"
+        return "token"
 
     def _fi_check_signable(self):
         for rec in self:
             if rec.state != "done":
-                state_labels = dict(self._fields["state"]._description_selection(self.env))
                 raise UserError(
                     self.env._(
                         "Intervention %(name)s cannot be signed: it is %(state)s, only a done "
                         "intervention can be signed or refused.",
                         name=rec.name,
-                        state=state_labels.get(rec.state, rec.state),
+                        state=rec._fi_state_label(),
                     )
                 )
 
@@ -331,37 +435,22 @@ class FieldIntervention(models.Model):
 
     def _fi_clean_submission(self, values):
         """Validate and normalize the submitted values (see ``_fi_submit_signature``)."""
+        env = self.env
         decision = values.get("decision")
         if decision not in ("sign", "refuse"):
-            raise ValidationError(self.env._("Choose to sign or to refuse the report."))
-        name = " ".join((values.get("signer_name") or "").split())
-        if not name:
-            raise ValidationError(self.env._("Enter the name of the person who signs."))
-        if len(name) > MAX_NAME_LENGTH or FORBIDDEN_NAME_CHARS.search(name):
-            raise ValidationError(
-                self.env._(
-                    "The signer's name must be a plain name of at most %(max)s characters, without < or > characters.",
-                    max=MAX_NAME_LENGTH,
-                )
-            )
-        email = (values.get("signer_email") or "").strip()
-        if email and (len(email) > MAX_EMAIL_LENGTH or not email_normalize(email, strict=True)):
-            raise ValidationError(self.env._("The email address %(email)s is not valid.", email=email[:80]))
-        reserves = (values.get("reserves") or "").strip()
-        reason = (values.get("refusal_reason") or "").strip()
-        if len(reserves) > MAX_TEXT_LENGTH or len(reason) > MAX_TEXT_LENGTH:
-            raise ValidationError(
-                self.env._("Reserves and refusal reasons are limited to %(max)s characters.", max=MAX_TEXT_LENGTH)
-            )
+            raise ValidationError(env._("Choose to sign or to refuse the report."))
+        name = signature_input.clean_signer_name(env, values.get("signer_name"))
+        email = signature_input.clean_email(env, values.get("signer_email"))
+        reserves = signature_input.clean_text(env, values.get("reserves"))
+        reason = signature_input.clean_text(env, values.get("refusal_reason"))
         if decision == "refuse" and not reason:
-            raise ValidationError(self.env._("Give the reason of the refusal."))
+            raise ValidationError(env._("Give the reason of the refusal."))
         signature_bytes = b""
         if decision == "sign" or values.get("signature"):
-            signature_bytes = self._fi_decode_signature_image(values.get("signature"))
-        role = values.get("signer_role")
-        if role not in ("device", "portal_user", "token"):
-            raise ValidationError(self.env._("Unknown signer role."))
-        geo = self._fi_clean_geolocation(values)
+            signature_bytes = signature_input.decode_signature_image(env, values.get("signature"))
+        geo = signature_input.clean_geolocation(
+            env, values.get("geo_consent"), values.get("latitude"), values.get("longitude")
+        )
         signature_hash = hashlib.sha256(signature_bytes).hexdigest() if signature_bytes else False
         fingerprint = json.dumps([decision, name, email, reserves, reason, signature_hash or ""], ensure_ascii=False)
         return {
@@ -372,146 +461,54 @@ class FieldIntervention(models.Model):
             "refusal_reason": reason if decision == "refuse" else False,
             "signature": base64.b64encode(signature_bytes) if signature_bytes else False,
             "signature_hash": signature_hash,
-            "signer_role": role,
+            "signer_role": values["signer_role"],
             "submission_hash": hashlib.sha256(fingerprint.encode()).hexdigest(),
             **geo,
         }
 
-    def _fi_decode_signature_image(self, data):
-        """Return the bytes of a non-empty PNG or JPEG signature of at most 1 MB."""
-        if not data:
-            raise ValidationError(self.env._("The signature is missing: sign in the box first."))
-        if isinstance(data, bytes):
-            data = data.decode("ascii", errors="replace")
-        if not isinstance(data, str) or len(data) > (MAX_SIGNATURE_BYTES * 4) // 3 + 4:
-            raise ValidationError(self.env._("The signature image is too large (1 MB at most)."))
-        if data.startswith("data:") and "," in data:
-            data = data.split(",", 1)[1]
-        try:
-            raw = base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValidationError(self.env._("The signature data is not valid."))  # noqa: B904
-        if len(raw) > MAX_SIGNATURE_BYTES:
-            raise ValidationError(self.env._("The signature image is too large (1 MB at most)."))
-        try:
-            image = Image.open(io.BytesIO(raw))
-            image_format = image.format
-            width, height = image.size
-            image.verify()
-            image = Image.open(io.BytesIO(raw))
-            image.load()
-        except Exception:  # noqa: BLE001  PIL raises many kinds of errors on garbage
-            raise ValidationError(self.env._("The signature is not a valid image."))  # noqa: B904
-        if image_format not in ("PNG", "JPEG") or max(width, height) > MAX_IMAGE_SIDE:
-            raise ValidationError(self.env._("The signature must be a PNG or JPEG image."))
-        if self._fi_is_blank_image(image):
-            raise ValidationError(self.env._("The signature is empty: sign in the box first."))
-        return raw
-
-    @staticmethod
-    def _fi_is_blank_image(image):
-        """True when the image has no visible stroke (fully transparent or uniform)."""
-        if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-            return image.convert("RGBA").getchannel("A").getbbox() is None
-        extrema = image.convert("L").getextrema()
-        return extrema[0] == extrema[1]
-
-    def _fi_clean_geolocation(self, values):
-        if not values.get("geo_consent"):
-            return {"geo_consent": False, "latitude": 0.0, "longitude": 0.0}
-        try:
-            latitude = float(values.get("latitude"))
-            longitude = float(values.get("longitude"))
-        except (TypeError, ValueError):
-            return {"geo_consent": True, "latitude": 0.0, "longitude": 0.0}
-        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            raise ValidationError(self.env._("The geolocation is not valid."))
-        return {"geo_consent": True, "latitude": latitude, "longitude": longitude}
-
-    def _fi_record_decision(self, clean):
+    def _fi_record_decision(self, clean, origin):
         """Create the evidence, move the state and log it. Runs as superuser after the checks."""
         self.ensure_one()
-        canonical = self._fi_get_canonical_content()
-        meta = self._fi_get_request_meta()
-        signature = self.env["field.intervention.signature"].create(
-            {
-                "intervention_id": self.id,
-                "status": "signed" if clean["decision"] == "sign" else "refused",
-                "signer_name": clean["signer_name"],
-                "signer_email": clean["signer_email"],
-                "signer_role": clean["signer_role"],
-                "user_id": self._fi_request_user().id,
-                "ip_address": meta["ip_address"],
-                "user_agent": meta["user_agent"],
-                "geo_consent": clean["geo_consent"],
-                "latitude": clean["latitude"],
-                "longitude": clean["longitude"],
-                "consent_text": self._fi_get_consent_text(),
-                "reserves": clean["reserves"],
-                "refusal_reason": clean["refusal_reason"],
-                "signature": clean["signature"],
-                "signature_hash": clean["signature_hash"],
-                "content_canonical": canonical,
-                "submission_hash": clean["submission_hash"],
-            }
-        )
+        signature = self.env["field.intervention.signature"]._fi_create_evidence(self, clean, origin)
         if signature.status == "signed":
-            self._fi_apply_signature(signature)
+            self._fi_apply_signature(signature, origin)
         else:
-            self._fi_apply_refusal(signature)
+            self._fi_apply_refusal(signature, origin)
         return signature
 
-    def _fi_apply_signature(self, signature):
+    def _fi_apply_signature(self, signature, origin):
         self.write(
             {
                 "state": "signed",
                 "signature_id": signature.id,
                 "signed_date": signature.signed_on,
                 "has_reserves": bool(signature.reserves),
-                "sign_pdf_pending": True,
-                "sign_mail_pending": True,
-                "sign_pending_job": True,
-                "sign_job_attempts": 0,
-                "sign_job_error": False,
-                "sign_job_next_try": fields.Datetime.now(),
+                **self._fi_queue_decision_jobs(pdf=True),
             }
         )
-        self._fi_log_event("signed", self.env._("Signed by %(name)s.", name=signature.signer_name), signature)
+        self._fi_log_event("signed", self.env._("Signed by %(name)s.", name=signature.signer_name), signature, origin)
         body = Markup("%s") % self.env._("Report signed by %(name)s.", name=signature.signer_name)
         if signature.reserves:
             body += Markup("<br/>") + self.env._("Reserves: %(reserves)s", reserves=signature.reserves)
         self.message_post(
-            body=body, author_id=self._fi_get_author_id(), message_type="notification", subtype_xmlid="mail.mt_note"
+            body=body, author_id=self._fi_author_id(origin), message_type="notification", subtype_xmlid="mail.mt_note"
         )
         self._fi_run_hook("_on_customer_signed")
 
-    def _fi_apply_refusal(self, signature):
-        self.write(
-            {
-                "state": "disputed",
-                "sign_mail_pending": True,
-                "sign_pending_job": True,
-                "sign_job_attempts": 0,
-                "sign_job_error": False,
-                "sign_job_next_try": fields.Datetime.now(),
-            }
-        )
-        self._fi_log_event("refused", self.env._("Refused by %(name)s.", name=signature.signer_name), signature)
+    def _fi_apply_refusal(self, signature, origin):
+        self.write({"state": "disputed", **self._fi_queue_decision_jobs(pdf=False)})
+        self._fi_log_event("refused", self.env._("Refused by %(name)s.", name=signature.signer_name), signature, origin)
         body = Markup("%s<br/>%s") % (
             self.env._("Report refused by %(name)s.", name=signature.signer_name),
             self.env._("Reason: %(reason)s", reason=signature.refusal_reason),
         )
         self.message_post(
-            body=body, author_id=self._fi_get_author_id(), message_type="notification", subtype_xmlid="mail.mt_note"
+            body=body, author_id=self._fi_author_id(origin), message_type="notification", subtype_xmlid="mail.mt_note"
         )
 
-    def _fi_request_user(self):
-        """The user behind the current request (controllers run as superuser after the check)."""
-        return self.env["res.users"].browse(self.env.context.get("fi_request_uid") or self.env.uid)
-
-    def _fi_get_author_id(self):
+    def _fi_author_id(self, origin):
         """Chatter author of a customer decision: the customer when signing through a token link."""
-        user = self._fi_request_user()
+        user = origin["user"]
         return self.partner_id.id if user._is_public() else user.partner_id.id
 
     def _fi_run_hook(self, method_name):
@@ -525,167 +522,18 @@ class FieldIntervention(models.Model):
                 rec._fi_log_event("hook_failed", f"{method_name}: {error}")
 
     # ------------------------------------------------------------------
-    # PDF and mails (after the decision; retried by the cron)
-    # ------------------------------------------------------------------
-    def _fi_run_after_decision_jobs(self):
-        self.ensure_one()
-        self._fi_process_pending_jobs()
-
-    def _fi_process_pending_jobs(self):
-        """Produce the signed PDF then send the emails, each in a savepoint. A failure is
-        recorded on the intervention (and retried later) without undoing the signature."""
-        for rec in self:
-            errors = []
-            if rec.sign_pdf_pending:
-                errors += rec._fi_try_step(rec._fi_generate_signed_pdf, "pdf_failed")
-            if rec.sign_mail_pending and not rec.sign_pdf_pending:
-                errors += rec._fi_try_step(rec._fi_send_decision_mails, "mail_failed")
-            rec._fi_update_job_status(errors)
-
-    def _fi_try_step(self, step, failure_event):
-        self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                step()
-        except Exception as error:  # noqa: BLE001  rendering/mail errors of any kind are retried
-            _logger.warning("Signature job %s failed for intervention %s: %s", step.__name__, self.id, error)
-            message = f"{step.__name__}: {error}"
-            self._fi_log_event(failure_event, message)
-            return [message]
-        return []
-
-    def _fi_update_job_status(self, errors):
-        self.ensure_one()
-        pending = self.sign_pdf_pending or self.sign_mail_pending
-        attempts = self.sign_job_attempts + (1 if errors else 0)
-        delay = RETRY_DELAYS_MINUTES[min(attempts, len(RETRY_DELAYS_MINUTES)) - 1] if attempts else 0
-        self.write(
-            {
-                "sign_pending_job": pending,
-                "sign_job_error": "\n".join(errors) or False,
-                "sign_job_attempts": attempts,
-                "sign_job_next_try": fields.Datetime.now() + timedelta(minutes=delay) if pending else False,
-            }
-        )
-        if pending:
-            self.env.ref("field_intervention_sign.ir_cron_fi_sign_retry").sudo()._trigger(self.sign_job_next_try)
-
-    def _fi_generate_signed_pdf(self):
-        """Render the report with the signature, append the evidence page, store and post it.
-        Idempotent: a signature gets one signed PDF only."""
-        self.ensure_one()
-        signature = self.signature_id
-        if not signature:
-            self.sign_pdf_pending = False
-            return
-        if signature.pdf_attachment_id:
-            attachment = signature.pdf_attachment_id
-        else:
-            pdf = merge_pdf([self._fi_render_report_pdf(), signature._render_evidence_page()])
-            attachment = self.env["ir.attachment"].create(
-                {
-                    "name": self.env._("%(name)s - signed.pdf", name=self._get_report_base_filename()),
-                    "raw": pdf,
-                    "mimetype": "application/pdf",
-                    "res_model": self._name,
-                    "res_id": self.id,
-                }
-            )
-            signature.write({"pdf_attachment_id": attachment.id, "pdf_hash": hashlib.sha256(pdf).hexdigest()})
-            self.message_post(
-                body=self.env._("Signed report and signature evidence."),
-                attachment_ids=attachment.ids,
-                message_type="notification",
-                subtype_xmlid="mail.mt_note",
-            )
-            self._fi_log_event(
-                "pdf_ready", self.env._("Signed PDF stored (SHA-256 %(hash)s).", hash=signature.pdf_hash), signature
-            )
-        self.write({"signed_pdf_id": attachment.id, "sign_pdf_pending": False})
-        self._on_signed_pdf_ready()
-
-    def _fi_render_report_pdf(self):
-        """Return the intervention report PDF as rendered now (with the signature block)."""
-        self.ensure_one()
-        report = self.env["ir.actions.report"].with_company(self.company_id)
-        content, _report_type = report._render_qweb_pdf("field_intervention.action_report_field_intervention", self.ids)
-        return content
-
-    def _fi_send_decision_mails(self):
-        """Queue the emails of the current decision (one savepoint: all or nothing)."""
-        self.ensure_one()
-        signature = self._fi_last_decision()
-        templates = []
-        if signature.status == "signed":
-            templates.append(("mail_template_fi_signed_customer", self.signed_pdf_id))
-            if self._fi_get_billing_email():
-                templates.append(("mail_template_fi_signed_billing", self.signed_pdf_id))
-            if signature.reserves:
-                templates.append(("mail_template_fi_sign_reserves", self.signed_pdf_id))
-        else:
-            templates.append(("mail_template_fi_sign_refused", self.env["ir.attachment"]))
-        for xmlid, attachment in templates:
-            template = self.env.ref(f"field_intervention_sign.{xmlid}")
-            email_values = {"attachment_ids": [(4, attachment.id)]} if attachment else None
-            template.send_mail(self.id, email_values=email_values)
-        self.sign_mail_pending = False
-        self._fi_log_event(
-            "mail_sent", self.env._("Emails queued: %(names)s.", names=", ".join(x for x, _a in templates)), signature
-        )
-
-    @api.model
-    def _cron_fi_retry_sign_jobs(self):
-        """Retry the signed PDFs and emails that failed, in batches."""
-        domain = [("sign_pending_job", "=", True), ("sign_job_next_try", "<=", fields.Datetime.now())]
-        records = self.search(domain, limit=CRON_BATCH_SIZE, order="sign_job_next_try, id")
-        records._fi_process_pending_jobs()
-        remaining = self.search_count(domain)
-        self.env["ir.cron"]._notify_progress(done=len(records), remaining=remaining)
-
-    # ------------------------------------------------------------------
     # Evidence helpers
     # ------------------------------------------------------------------
-    def _fi_log_event(self, event_type, description=False, signature=False):
+    def _fi_log_event(self, event_type, description=False, signature=False, origin=None):
         self.ensure_one()
-        meta = self._fi_get_request_meta()
-        return (
-            self.env["field.intervention.sign.event"]
-            .sudo()
-            .create(
-                {
-                    "intervention_id": self.id,
-                    "event_type": event_type,
-                    "description": description,
-                    "signature_id": signature.id if signature else False,
-                    "user_id": self._fi_request_user().id,
-                    "ip_address": meta["ip_address"],
-                    "user_agent": meta["user_agent"],
-                }
-            )
-        )
+        return self.env["field.intervention.sign.event"]._fi_log(self, event_type, description, signature, origin)
 
-    def _fi_register_portal_view(self, request_user):
-        """Log a 'viewed' event once per day and session for a customer opening the report."""
+    def _fi_log_portal_view(self, origin):
+        """Log that the customer opened the report to sign (the controller calls it once per
+        day and session)."""
         self.ensure_one()
-        if not request or self.state != "done" or not request_user.share:
-            return
-        key = f"fi_viewed_{self.id}"
-        today = fields.Date.today().isoformat()
-        if request.session.get(key) != today:
-            request.session[key] = today
-            self.sudo().with_context(fi_request_uid=request_user.id)._fi_log_event(
-                "viewed", self.env._("Report viewed in the portal.")
-            )
-
-    @api.model
-    def _fi_get_request_meta(self):
-        if not request:
-            return {"ip_address": False, "user_agent": False}
-        http_request = request.httprequest
-        return {
-            "ip_address": http_request.remote_addr or False,
-            "user_agent": (http_request.user_agent.string or "")[:512] or False,
-        }
+        if self.state == "done" and origin["user"].share:
+            self._fi_log_event("viewed", self.env._("Report viewed in the portal."), origin=origin)
 
     def _fi_get_consent_text(self):
         self.ensure_one()

@@ -18,12 +18,14 @@ WRITE_ONCE_FIELDS = frozenset({"pdf_attachment_id", "pdf_hash"})
 class FieldInterventionSignature(models.Model):
     """One customer decision (signature or refusal) on an intervention report.
 
-    This is the evidence pack: it is created once by
-    ``field.intervention._fi_submit_signature`` and can never be modified or
-    deleted afterwards (except the one-time attachment of the signed PDF).
+    This is the evidence pack: :meth:`_fi_create_evidence` builds it once, when the signing
+    flow of ``field.intervention`` records a decision, and it can never be modified or deleted
+    afterwards (except the one-time attachment of the signed PDF). No user creates or writes
+    it directly, whatever the channel.
     """
 
     _name = "field.intervention.signature"
+    _inherit = "field.intervention.protected.mixin"
     _description = "Intervention Signature Evidence"
     _order = "signed_on desc, id desc"
     _rec_name = "signer_name"
@@ -113,6 +115,44 @@ class FieldInterventionSignature(models.Model):
     # ------------------------------------------------------------------
     # Business
     # ------------------------------------------------------------------
+    @api.model
+    def _fi_create_evidence(self, intervention, submission, origin):
+        """Record the evidence of a customer decision on ``intervention`` as it is now.
+
+        :param intervention: the intervention (its content is frozen in the evidence)
+        :param dict submission: the cleaned submission (``_fi_clean_submission`` of the intervention)
+        :param dict origin: ``user`` (res.users behind the request), ``ip_address``, ``user_agent``
+        :return: the new evidence record
+        """
+        intervention.ensure_one()
+        vals = {
+            "intervention_id": intervention.id,
+            "status": "signed" if submission["decision"] == "sign" else "refused",
+            "signer_name": submission["signer_name"],
+            "signer_email": submission["signer_email"],
+            "signer_role": submission["signer_role"],
+            "user_id": origin["user"].id,
+            "ip_address": origin.get("ip_address") or False,
+            "user_agent": (origin.get("user_agent") or "")[:512] or False,
+            "geo_consent": submission["geo_consent"],
+            "latitude": submission["latitude"],
+            "longitude": submission["longitude"],
+            "consent_text": intervention._fi_get_consent_text(),
+            "reserves": submission["reserves"],
+            "refusal_reason": submission["refusal_reason"],
+            "signature": submission["signature"],
+            "signature_hash": submission["signature_hash"],
+            "content_canonical": intervention._fi_get_canonical_content(),
+            "submission_hash": submission["submission_hash"],
+        }
+        # no user may create evidence (no access right): the signing flow checked its access
+        return self.sudo().create(vals)
+
+    def _fi_attach_pdf(self, attachment, pdf_hash):
+        """Record the signed PDF of the evidence (once)."""
+        self.ensure_one()
+        self.sudo().write({"pdf_attachment_id": attachment.id, "pdf_hash": pdf_hash})
+
     def _recompute_content_hash(self):
         """Return the SHA-256 of the stored canonical content (for audits)."""
         self.ensure_one()

@@ -160,7 +160,6 @@ class FiSignDataMixin:
         }
         values.update(vals)
         intervention = cls.env["field.intervention"].create(values)
-        intervention.state = "in_progress"
         intervention.action_done()
         return intervention
 
@@ -177,7 +176,8 @@ class FiSignDataMixin:
 
     def _sign(self, intervention=None, user=None, **overrides):
         intervention = intervention or self.intervention
-        return intervention.with_user(user or self.tech)._fi_submit_signature(self._sign_values(**overrides)).sudo()
+        user = user or self.tech
+        return intervention.with_user(user)._fi_submit_signature(self._sign_values(**overrides), {"user": user}).sudo()
 
 
 class FiSignCase(FiSignDataMixin, TransactionCase):

@@ -25,7 +25,8 @@ class TestLock(FiSignCase):
                 "signer_name": "Jeanne Durand",
                 "signature": cls.signature_png,
                 "signer_role": "device",
-            }
+            },
+            {"user": cls.tech},
         )
 
     def test_content_locked_for_technician_and_manager(self):
@@ -166,9 +167,7 @@ class TestLockRpc(FiSignHttpCase):
                 with self.subTest(login=login, method=method, args=str(args)[:60]), mute_logger("odoo.http"):
                     result = self._call_kw(model, method, args, *kwargs)
                     error = result["error"]["data"]
-                    expected = {"odoo.exceptions.UserError"}
-                    if login == "fis_tech":
-                        expected.add("odoo.exceptions.AccessError")
+                    expected = {"odoo.exceptions.UserError", "odoo.exceptions.AccessError"}
                     self.assertIn(error["name"], expected, error["message"])
         self.intervention.invalidate_recordset()
         self.assertEqual(self.intervention.state, "signed")

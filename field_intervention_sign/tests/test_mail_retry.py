@@ -4,12 +4,13 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from .common import FiSignCase
 
-LOGGER = "odoo.addons.field_intervention_sign.models.field_intervention"
+LOGGER = "odoo.addons.field_intervention_sign.models.field_intervention_sign_job_mixin"
 
 
 @tagged("-at_install", "post_install")
@@ -85,15 +86,43 @@ class TestSignMails(FiSignCase):
         self.assertIn("Travail &lt;i&gt;bâclé&lt;/i&gt;", mails.body_html)
 
     def test_send_for_signature(self):
+        """The link goes to the customer's contact in the email only: the chatter and every
+        message an employee can read say it was sent, without the token; a new request rotates
+        the token so that the link sent before no longer opens the report."""
         action = self.intervention.with_user(self.tech).action_fi_send_for_signature()
-        composer = Form(self.env["mail.compose.message"].with_user(self.tech).with_context(**action["context"]))
-        composer.save().action_send_mail()
-        message = self.intervention.message_ids[0]
-        self.assertEqual(message.partner_ids, self.customer)
-        self.assertIn(f"access_token={self.intervention.access_token}", message.body.replace("&amp;", "&"))
+        wizard = Form(self.env[action["res_model"]].with_user(self.tech).with_context(**action["context"])).save()
+        self.assertEqual(wizard.partner_ids, self.site_contact)
+        wizard.action_send()
+        token = self.intervention.access_token
+        self.assertTrue(token)
+        mail = self.env["mail.mail"].search(
+            [("model", "=", "field.intervention"), ("res_id", "=", self.intervention.id)]
+        )
+        self.assertEqual(mail.recipient_ids, self.site_contact)
+        self.assertIn(f"access_token={token}", mail.body_html.replace("&amp;", "&"))
+        readable = (
+            self.env["mail.message"]
+            .with_user(self.tech)
+            .search([("model", "=", "field.intervention"), ("res_id", "=", self.intervention.id)])
+        )
+        self.assertTrue(readable)
+        self.assertNotIn(token, " ".join(readable.mapped("body")))
+        self.assertNotIn(token, self.intervention.with_user(self.tech).get_portal_url())
         events = self.intervention.sudo().sign_event_ids
         self.assertEqual(events.mapped("event_type"), ["sent"])
         self.assertEqual(events.user_id, self.tech)
+        self.assertIn("jeanne@durand.example.com", events.description)
+        # a second request: a new link, the first one is dead
+        wizard = Form(self.env[action["res_model"]].with_user(self.tech).with_context(**action["context"])).save()
+        wizard.action_send()
+        self.assertNotEqual(self.intervention.access_token, token)
+        # only the customer's own contacts receive the link
+        wizard = Form(self.env[action["res_model"]].with_user(self.tech).with_context(**action["context"])).save()
+        with self.assertRaisesRegex(UserError, "contacts of"):
+            self.intervention.with_user(self.tech)._fi_send_sign_request(self.tech.partner_id)
+        with self.assertRaisesRegex(UserError, "contacts of"):
+            self.intervention.with_user(self.tech)._fi_send_sign_request(self.other_customer)
+        self.assertEqual(wizard.partner_ids, self.site_contact)
 
     def test_templates_translated_in_french(self):
         self.env["res.lang"]._activate_lang("fr_FR")

@@ -4,6 +4,7 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 from odoo import http
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -205,6 +206,41 @@ class TestPortalHttp(FiSignHttpCase):
             self.assertIn("Only the customer signs in the portal", result.get("error", ""), result)
         self._assert_unchanged(self.intervention)
 
+    def test_employee_never_gets_the_customer_token(self):
+        """The portal page an employee opens, the portal URL and the share link carry no token;
+        the page offers no signature form but tells the employee to use the device flow."""
+        self.authenticate("fis_tech", "fis_tech")
+        page = self.url_open(f"/my/interventions/{self.intervention.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertNotIn(self.token, page.text)
+        self.assertIn("o_fi_employee_notice", page.text)
+        self.assertNotIn("fi_modal_sign", page.text)
+        tech_intervention = self.intervention.with_user(self.tech)
+        self.assertNotIn("access_token", tech_intervention.get_portal_url())
+        self.assertNotIn("access_token", tech_intervention._get_share_url(redirect=True))
+        with self.assertRaises(AccessError):
+            tech_intervention.read(["access_token"])
+        with self.assertRaises(AccessError):
+            tech_intervention.search([("access_token", "=like", self.token[:1] + "%")])
+
+    def test_signed_pdf_served_only_from_the_evidence(self):
+        """The route serves the PDF recorded in the signature evidence, and only while its bytes
+        match the hash taken at signature time."""
+        self._sign_json()
+        intervention = self.intervention
+        url = f"/my/interventions/{intervention.id}/signed_pdf?access_token={self.token}"
+        self.assertEqual(self.url_open(url).content, intervention.signature_id.pdf_attachment_id.raw)
+        with self.assertRaises(AccessError):
+            intervention.with_user(self.tech).write({"signed_pdf_id": self.env["ir.attachment"].search([], limit=1).id})
+        # the stored file no longer matches the evidence (changed on disk or in the database)
+        other = self.env["ir.attachment"].create({"name": "other.pdf", "raw": b"%PDF-1.4 other"})
+        self.env.cr.execute(
+            "UPDATE ir_attachment SET store_fname = %s, checksum = %s WHERE id = %s",
+            [other.store_fname, other.checksum, intervention.signature_id.pdf_attachment_id.id],
+        )
+        self.env.invalidate_all()
+        self.assertEqual(self.url_open(url).status_code, 404)
+
     def test_sign_bad_input(self):
         huge = base64.b64encode(b"0" * (1024 * 1024 + 100)).decode()
         cases = {
@@ -236,8 +272,13 @@ class TestPortalHttp(FiSignHttpCase):
         draft = self.env["field.intervention"].create({"task_id": self.task.id})
         token = draft._portal_ensure_token()
         result = self._sign_json(draft, access_token=token)
-        self.assertIn("only a done intervention", result["error"])
+        self.assertIn("Invalid intervention or access link", result["error"])
         self.assertFalse(draft.sudo().signature_ids)
+        # a token opens a report only in the states a customer sees
+        self.assertEqual(self.url_open(f"/my/interventions/{draft.id}?access_token={token}").status_code, 404)
+        self.assertEqual(
+            self.url_open(f"/my/interventions/{draft.id}?access_token={token}&report_type=pdf").status_code, 404
+        )
 
     def test_payload_over_limit_rejected(self):
         result = self._sign_json(signature="A" * (3 * 1024 * 1024))

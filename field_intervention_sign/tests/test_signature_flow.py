@@ -141,12 +141,15 @@ class TestSignatureFlow(FiSignCase):
         self.assertEqual(self.intervention.state, "done")
 
     def test_state_cannot_be_forced(self):
-        with self.assertRaisesRegex(UserError, "only be signed by the customer"):
-            self.intervention.with_user(self.manager).write({"state": "signed"})
+        """The status moves only through the signing flow and the buttons, whoever writes it."""
+        for user in (self.tech, self.manager):
+            with self.subTest(user=user.login), self.assertRaisesRegex(AccessError, "cannot be set directly"):
+                self.intervention.with_user(user).write({"state": "signed"})
         self._sign()
         for state in ("done", "in_progress", "cancel", "draft", "disputed"):
-            with self.subTest(state=state), self.assertRaisesRegex(UserError, "is signed"):
+            with self.subTest(state=state), self.assertRaisesRegex(AccessError, "cannot be set directly"):
                 self.intervention.with_user(self.manager).write({"state": state})
+        self.assertEqual(self.intervention.state, "signed")
 
     def test_hooks_called(self):
         Intervention = type(self.env["field.intervention"])

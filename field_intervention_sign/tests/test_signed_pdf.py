@@ -31,7 +31,8 @@ class TestSignedPdf(FiSignHttpCase):
                 self._sign_values(
                     signer_name="Jeanne Durand-Évrard",
                     reserves="Porte rayée",
-                )
+                ),
+                {"user": self.tech},
             )
             .sudo()
         )

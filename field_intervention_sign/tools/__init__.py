@@ -1,1 +1,2 @@
 from . import evidence_pdf
+from . import signature_input

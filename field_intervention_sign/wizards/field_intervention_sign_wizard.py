@@ -1,10 +1,27 @@
 from odoo import api, fields, models
+from odoo.http import request
+
+WIZARD_USER_FIELDS = frozenset(
+    {
+        "intervention_id",
+        "decision",
+        "signer_name",
+        "signer_email",
+        "reserves",
+        "refusal_reason",
+        "signature",
+        "geo_consent",
+        "latitude",
+        "longitude",
+    }
+)
 
 
 class FieldInterventionSignWizard(models.TransientModel):
     """Customer-facing signing screen shown on the technician's phone."""
 
     _name = "field.intervention.sign.wizard"
+    _inherit = "field.intervention.protected.mixin"
     _description = "Customer Signature on the Device"
 
     intervention_id = fields.Many2one("field.intervention", required=True, readonly=True, ondelete="cascade")
@@ -40,6 +57,16 @@ class FieldInterventionSignWizard(models.TransientModel):
         for wizard in self:
             wizard.consent_text = wizard.intervention_id._fi_get_consent_text() if wizard.intervention_id else False
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        # the wizard acts on the intervention: only who may change it opens one
+        wizards.intervention_id.check_access("write")
+        return wizards
+
+    def _fi_user_fields(self):
+        return super()._fi_user_fields() | WIZARD_USER_FIELDS
+
     def action_confirm(self):
         """Record the customer's decision, then show the intervention."""
         self.ensure_one()
@@ -55,6 +82,16 @@ class FieldInterventionSignWizard(models.TransientModel):
                 "geo_consent": self.geo_consent,
                 "latitude": self.latitude,
                 "longitude": self.longitude,
-            }
+            },
+            self._fi_origin(),
         )
         return {"type": "ir.actions.act_window_close"}
+
+    def _fi_origin(self):
+        """The technician's session and device, for the evidence."""
+        http_request = request.httprequest if request else None
+        return {
+            "user": self.env.user,
+            "ip_address": http_request.remote_addr if http_request else False,
+            "user_agent": http_request.user_agent.string if http_request else False,
+        }

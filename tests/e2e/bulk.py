@@ -57,6 +57,8 @@ def clone_interventions(pg, template_id, count, partner_id=None, state=None, tec
                  WHERE p.intervention_id = %s""",
             [ids, template_id],
         )
+        if state in ("signed", "disputed"):
+            clone_evidence(cr, template_id, ids)
         technicians = technician_ids
         if technicians is None:
             cr.execute("SELECT user_id FROM field_intervention_res_users_rel WHERE intervention_id = %s", [template_id])
@@ -67,6 +69,40 @@ def clone_interventions(pg, template_id, count, partner_id=None, state=None, tec
             [ids, list(technicians)],
         )
     return ids
+
+
+def copy_rows(cr, table, link_column, template_id, ids, overrides=None):
+    """Copy the rows of ``table`` linked to ``template_id`` once per id of ``ids`` (the copy
+    linked to it); ``overrides``: column -> SQL expression (``new.id`` is the new parent)."""
+    overrides = overrides or {}
+    cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s", [table])
+    columns = [c for (c,) in cr.fetchall() if c not in ("id", link_column)]
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join(overrides.get(c, f'src."{c}"') for c in columns)
+    cr.execute(
+        f"""INSERT INTO {table} ({link_column}, {quoted})
+            SELECT new.id, {values}
+              FROM unnest(%s::int[]) AS new(id), {table} src
+             WHERE src.{link_column} = %s
+         RETURNING id, {link_column}""",
+        [ids, template_id],
+    )
+    return cr.fetchall()
+
+
+def clone_evidence(cr, template_id, ids):
+    """Signed clones carry what a signed intervention has: their own copy of the signature
+    evidence (the content the customer signed) and the timesheets of the signed hours."""
+    rows = copy_rows(
+        cr, "field_intervention_signature", "intervention_id", template_id, ids, {"verify_token": "md5(random()::text)"}
+    )
+    cr.execute(
+        """UPDATE field_intervention fi SET signature_id = sig.id
+             FROM unnest(%s::int[], %s::int[]) AS sig(id, intervention_id)
+            WHERE fi.id = sig.intervention_id""",
+        [[row[0] for row in rows], [row[1] for row in rows]],
+    )
+    copy_rows(cr, "account_analytic_line", "intervention_id", template_id, ids)
 
 
 def marker():

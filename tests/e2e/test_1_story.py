@@ -133,21 +133,30 @@ def test_02_technician_records_the_intervention_in_the_web_client(world, story):
 def test_03_customer_signs_in_the_portal_with_the_emailed_link(world, story, smtp_sink, erp):
     tech, intervention_id, name = story["tech"], story["a"], story["a_name"]
     action = tech.call_button("field.intervention", "action_fi_send_for_signature", [intervention_id])
-    assert action["res_model"] == "mail.compose.message"
-    composer = tech.call_kw("mail.compose.message", "create", [{}], {"context": action["context"]})
-    tech.call_button("mail.compose.message", "action_send_mail", [composer], action["context"])
+    assert action["res_model"] == "field.intervention.sign.request"
+    request_id = tech.call_kw(action["res_model"], "create", [{}], {"context": action["context"]})
+    tech.call_button(action["res_model"], "action_send", [request_id], action["context"])
     mails = smtp_sink.wait_for(f"{name} to sign", flush=world.flush_mail_queue)
     request = mails[-1]
     assert "contact@boulangerie.test" in request["rcpt"]
     link = world.portal_link(request["message"])
     assert "access_token=" in link
+    # the technician never sees the customer's token: not in the chatter, not in the portal URL
+    token = re.search(r"access_token=([\w-]+)", link).group(1)
+    readable = tech.call_kw(
+        "mail.message",
+        "search_read",
+        [[("model", "=", "field.intervention"), ("res_id", "=", intervention_id)]],
+        {"fields": ["body"]},
+    )
+    assert readable and token not in str(readable)
+    assert token not in tech.call_kw("field.intervention", "get_portal_url", [[intervention_id]])
 
     customer = WebSession(world.server.url, world.server.database, user_agent="Mozilla/5.0 (customer phone)")
     page = customer.get(link)
     assert page.status_code == 200
     assert name in page.text and "Boulangerie Martin SARL" in page.text
     assert "Filtre F-200" in page.text and "brûleur nettoyé" in page.text
-    token = re.search(r"access_token=([\w-]+)", link).group(1)
     result = customer.call(
         f"/my/interventions/{intervention_id}/sign",
         {"access_token": token, "name": "Jeanne Martin", "signature": signature_png(1), "email": ""},

@@ -108,8 +108,7 @@ PROBE_WARNINGS = [
         r"WARNING odoo\.http: Private methods \(such as 'field\.intervention\._fi_submit_signature'\).*",
         r"WARNING odoo\.http: Intervention BI/\S+ is (Done|Signed): its report can no longer be modified\..*",
         r"WARNING odoo\.http: Only a done intervention can be reopened: BI/\S+ is Signed\..*",
-        r"WARNING odoo\.http: Intervention BI/\S+ is signed: its status can no longer change\..*",
-        r"WARNING odoo\.http: Intervention BI/\S+ can only be signed by the customer\..*",
+        r"WARNING odoo\.http: [^\n]+ \([^)\n]+\) cannot be set directly: .*",
     )
 ]
 
@@ -334,7 +333,14 @@ def xss_rendering_probes(ledger, world, erp, tech_b, c, token, signed, smtp_sink
     part = erp("field.intervention", "read", [c], ["part_ids"])[0]["part_ids"][0]
     erp("field.intervention.part", "write", [part], {"name": f"Pièce {XSS}"})
     erp("field.intervention", "action_done", [c])
+    # reopening rotated the customer's link: the link sent before no longer opens the report
     visitor = WebSession(world.server.url, world.server.database)
+    ledger.check(
+        "reopened report: the old link is dead",
+        visitor.get(f"/my/interventions/{c}?access_token={token}").status_code in (403, 404),
+        "old link still opens the report",
+    )
+    token = re.search(r"access_token=([\w-]+)", erp("field.intervention", "get_portal_url", [c])).group(1)
     page = visitor.get(f"/my/interventions/{c}?access_token={token}")
     ledger.check("portal page escapes free text", page.status_code == 200 and not RAW_XSS.search(page.text), "raw")
     ledger.check("portal page shows the text", "&lt;script&gt;" in page.text, "text missing")

@@ -133,7 +133,7 @@ def _safe_sign(odoo, intervention, token):
 
 
 SIGN_JOB_FAILED = re.compile(
-    r"WARNING odoo\.addons\.field_intervention_sign\.models\.field_intervention: Signature job "
+    r"WARNING odoo\.addons\.field_intervention_sign\.models\.field_intervention_sign_job_mixin: Signature job "
     r"_fi_generate_signed_pdf failed for intervention \d+: .*",
     re.DOTALL,
 )

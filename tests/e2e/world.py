@@ -188,7 +188,8 @@ class World:
         )
 
     def create_done_interventions(self, task_ids, tech, work="Entretien et nettoyage du brûleur.", parts=True):
-        """Interventions done in the past, built in two batch calls (fast data for probes/load)."""
+        """Interventions done in the past, built in two batch calls (fast data for probes/load):
+        the time entered by hand on drafts, then the Done button (the only way to done)."""
         erp = self.erp
         vals_list = []
         for index, task in enumerate(task_ids):
@@ -196,8 +197,6 @@ class World:
             vals = {
                 "task_id": task,
                 "technician_ids": [(6, 0, [tech])],
-                "state": "in_progress",
-                "timer_state": "stopped",
                 "time_ids": [(0, 0, {"date_start": utc(start), "date_end": utc(start + 1)})],
                 "work_description": work,
             }

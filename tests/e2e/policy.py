@@ -1,0 +1,356 @@
+"""Who may change what: the one statement of the trust model (DESIGN.md, "Trust model").
+
+For every model of our addons, every field and every public method, the roles that may set the
+field (create/write) or call the method, in each state of the intervention report. The probe
+matrix (test_2_security_matrix.py) reads the registry of the running server and holds the code to
+this table: a field or a public method missing here fails the test, so the next one added
+cannot be forgotten; a probe that succeeds where this table says no is a leak; a probe refused
+where this table says yes is a drift (the table or the code is wrong).
+
+Roles (each logged in through the web client's JSON-RPC, the way a script or the browser
+console talks to Odoo):
+
+- ``tech_own``: technician assigned to the interventions of the fixture;
+- ``tech_other``: another technician of the company;
+- ``manager``: dispatcher / manager of the field service;
+- ``billing``: billing clerk (Accounting / Invoicing);
+- ``portal_own``: portal user of the customer of the fixture;
+- ``portal_other``: portal user of another customer.
+
+The public visitor (with and without the customer's link token) cannot call models at all: the
+matrix probes every model and method without a session, and the portal routes with the token
+of each state (``ROUTES``).
+
+States of the fixture interventions (one of each, all of the same customer and technician):
+``draft`` (time and work entered by hand), ``in_progress`` (timer running), ``done``,
+``signed`` (not invoiced yet), ``disputed`` (refused by the customer), ``cancel``. Models
+without a report state have one fixture record (state ``any``).
+
+A rule is ``{role: states}``: the role may do it in these states, nobody else anywhere.
+"""
+
+STATES = ("draft", "in_progress", "done", "signed", "disputed", "cancel")
+ANY = ("any",)
+ROLES = ("tech_own", "tech_other", "manager", "billing", "portal_own", "portal_other")
+EDITABLE = ("draft", "in_progress")  # the report content is locked from done on
+CUSTOMER_STATES = ("done", "signed", "disputed")
+
+
+def may(*roles, states=STATES):
+    return {role: frozenset(states) for role in roles}
+
+
+NOBODY = {}
+# the report content: the assigned technician and the dispatcher, while it is not locked
+CONTENT = may("tech_own", "manager", states=EDITABLE)
+# followers, messages, activities: core's mail rules (anyone who may write the record)
+MAIL = may("tech_own", "manager", "billing")
+
+MAIL_FIELDS = (
+    "activity_date_deadline",
+    "activity_exception_decoration",
+    "activity_exception_icon",
+    "activity_ids",
+    "activity_state",
+    "activity_summary",
+    "activity_type_icon",
+    "activity_type_id",
+    "activity_user_id",
+    "has_message",
+    "message_attachment_count",
+    "message_follower_ids",
+    "message_has_error",
+    "message_has_error_counter",
+    "message_has_sms_error",
+    "message_ids",
+    "message_is_follower",
+    "message_needaction",
+    "message_needaction_counter",
+    "message_partner_ids",
+    "my_activity_date_deadline",
+    "rating_ids",
+    "website_message_ids",
+)
+MAGIC_FIELDS = ("id", "display_name", "create_date", "create_uid", "write_date", "write_uid")
+
+REPORT_CONTENT = (
+    "task_id",
+    "partner_id",
+    "site_id",
+    "technician_ids",
+    "planned_date",
+    "company_id",
+    "time_ids",
+    "travel_duration",
+    "travel_distance",
+    "work_description",
+    "findings",
+    "checklist_line_ids",
+    "part_ids",
+    "photo_ids",
+)
+# set by the intervention's own actions, computed, or the customer's token
+REPORT_PROTECTED = (
+    "name",
+    "state",
+    "timer_state",
+    "is_running",
+    "date_start",
+    "date_end",
+    "duration",
+    "pause_duration",
+    "intervention_date",
+    "is_locked",
+    "photo_count",
+    "project_id",
+    "planned_date_end",
+    "site_phone",
+    "site_mobile",
+    "site_map_url",
+    "timesheet_ids",
+    "access_token",
+    "access_url",
+    "access_warning",
+    # field_intervention_sign
+    "signature_ids",
+    "signature_id",
+    "signed_date",
+    "signer_name",
+    "signed_pdf_id",
+    "has_reserves",
+    "sign_event_ids",
+    "sign_pending_job",
+    "sign_pdf_pending",
+    "sign_mail_pending",
+    "sign_job_error",
+    "sign_job_attempts",
+    "sign_job_next_try",
+    "sign_refusal_reason",
+    # field_intervention_invoice
+    "commercial_partner_id",
+    "invoice_status",
+    "invoice_line_ids",
+    "invoice_id",
+    "invoice_error",
+)
+
+
+def fields_of(rule, names):
+    return dict.fromkeys(names, rule)
+
+
+LINE_MAGIC = fields_of(NOBODY, (*MAGIC_FIELDS, "company_id"))
+
+FIELDS = {
+    "field.intervention": {
+        **fields_of(CONTENT, REPORT_CONTENT),
+        **fields_of(NOBODY, REPORT_PROTECTED + MAGIC_FIELDS),
+        **fields_of(MAIL, MAIL_FIELDS),
+        # whether and how it is billed is billing's (and the dispatcher's) call, in any state
+        "invoice_policy": may("billing", "manager"),
+    },
+    "field.intervention.time": {
+        **LINE_MAGIC,
+        **fields_of(CONTENT, ("intervention_id", "date_start", "date_end")),
+        "duration": NOBODY,
+    },
+    "field.intervention.part": {
+        **LINE_MAGIC,
+        **fields_of(CONTENT, ("intervention_id", "sequence", "product_id", "name", "quantity", "product_uom_id")),
+        "product_uom_category_id": NOBODY,
+    },
+    "field.intervention.checklist.line": {
+        **LINE_MAGIC,
+        **fields_of(CONTENT, ("intervention_id", "sequence", "name", "result", "note")),
+    },
+    "field.intervention.photo": {
+        **LINE_MAGIC,
+        **fields_of(CONTENT, ("intervention_id", "sequence", "name", "image")),
+        "image_256": NOBODY,
+    },
+    # project configuration: the dispatcher
+    "field.intervention.checklist.template": {
+        **fields_of(NOBODY, MAGIC_FIELDS),
+        **fields_of(may("manager", states=ANY), ("project_id", "sequence", "name", "active")),
+    },
+    # the evidence: nobody, ever (the signing flow writes it as the application)
+    "field.intervention.signature": {},  # filled below: every field NOBODY
+    "field.intervention.sign.event": {},
+    # the device signing screen and the signature request: the technician's own wizard
+    "field.intervention.sign.wizard": {
+        **fields_of(NOBODY, (*MAGIC_FIELDS, "summary_html", "consent_text")),
+        **fields_of(
+            may("tech_own", "manager", states=ANY),
+            (
+                "intervention_id",
+                "decision",
+                "signer_name",
+                "signer_email",
+                "reserves",
+                "refusal_reason",
+                "signature",
+                "geo_consent",
+                "latitude",
+                "longitude",
+            ),
+        ),
+    },
+    "field.intervention.sign.request": {
+        **fields_of(NOBODY, (*MAGIC_FIELDS, "allowed_partner_ids")),
+        **fields_of(may("tech_own", "manager", states=ANY), ("intervention_id", "partner_ids")),
+    },
+    # SQL views of the billing analysis: read only
+    "field.intervention.invoice.report": {},
+    "field.intervention.invoice.kpi": {},
+    # --- fields our addons add to core models (state "any": one fixture record) -------------
+    "account.analytic.line": {"intervention_id": NOBODY},
+    "account.move": fields_of(
+        NOBODY,
+        ("fi_from_intervention", "fi_check_state", "fi_check_reasons", "fi_intervention_ids", "fi_intervention_count"),
+    ),
+    "account.move.line": fields_of(NOBODY, ("intervention_id", "fi_invoice_claim")),
+    "project.task": {
+        # the mission: what core lets its people change (the assigned technician, the dispatcher)
+        **fields_of(
+            may("tech_own", "manager", states=ANY),
+            ("intervention_site_id", "planned_date_start", "planned_date_end", "intervention_ids"),
+        ),
+        **fields_of(NOBODY, ("is_field_service", "intervention_site_phone", "intervention_site_map_url")),
+        "intervention_count": NOBODY,
+    },
+    "project.project": {
+        **fields_of(
+            may("manager", states=ANY),
+            (
+                "is_field_service",
+                "labour_product_id",
+                "travel_product_id",
+                "part_product_ids",
+                "checklist_template_ids",
+                "intervention_ids",
+                "intervention_invoice_policy",
+            ),
+        ),
+        "intervention_count": NOBODY,
+    },
+    # company settings: the administrator only (not a probed role)
+    "res.company": {},
+    "res.config.settings": {},
+    # a customer's invoicing policy: who may change the contact (core's "Contact Creation" right,
+    # which none of the probed roles has) and sees the field (billing, the dispatcher)
+    "res.partner": {"intervention_invoice_policy": NOBODY},
+    # extended for their behaviour only (the report's files, the retried mails): no field of ours
+    "ir.actions.report": {},
+    "ir.attachment": {},
+    "mail.mail": {},
+}
+for _model in (
+    "field.intervention.signature",
+    "field.intervention.sign.event",
+    "field.intervention.invoice.report",
+    "field.intervention.invoice.kpi",
+    "res.company",
+    "res.config.settings",
+):
+    FIELDS[_model] = "NOBODY"  # every field of the model, whatever the registry lists
+
+# who may create a record (with the fields above) and delete one
+CREATE = {
+    "field.intervention": may("tech_own", "manager", states=("draft",)),
+    "field.intervention.time": CONTENT,
+    "field.intervention.part": CONTENT,
+    "field.intervention.checklist.line": CONTENT,
+    "field.intervention.photo": CONTENT,
+    "field.intervention.checklist.template": may("manager", states=ANY),
+    "field.intervention.signature": NOBODY,
+    "field.intervention.sign.event": NOBODY,
+    "field.intervention.sign.wizard": may("tech_own", "manager", states=ANY),
+    "field.intervention.sign.request": may("tech_own", "manager", states=ANY),
+    "field.intervention.invoice.report": NOBODY,
+    "field.intervention.invoice.kpi": NOBODY,
+}
+UNLINK = {
+    # a draft or cancelled report never presented for signature, by the dispatcher
+    "field.intervention": may("manager", states=("draft", "cancel")),
+    "field.intervention.time": CONTENT,
+    "field.intervention.part": CONTENT,
+    "field.intervention.photo": CONTENT,
+    "field.intervention.checklist.line": may("manager", states=EDITABLE),
+    "field.intervention.checklist.template": may("manager", states=ANY),
+    "field.intervention.signature": NOBODY,
+    "field.intervention.sign.event": NOBODY,
+    "field.intervention.sign.wizard": may("tech_own", states=ANY),
+    "field.intervention.sign.request": may("tech_own", states=ANY),
+    "field.intervention.invoice.report": NOBODY,
+    "field.intervention.invoice.kpi": NOBODY,
+}
+
+READERS = may("tech_own", "manager", "billing")
+METHODS = {
+    "field.intervention": {
+        "action_start": may("tech_own", "manager", states=("draft",)),
+        "action_pause": may("tech_own", "manager", states=("in_progress",)),
+        # the in_progress fixture's timer runs: resuming it is refused to everyone
+        "action_resume": NOBODY,
+        "action_stop": may("tech_own", "manager", states=("in_progress",)),
+        # the draft fixture has its time and work entered by hand; in_progress's timer runs
+        "action_done": may("tech_own", "manager", states=("draft",)),
+        "action_cancel": may("tech_own", "manager", states=EDITABLE),
+        "action_reopen": may("tech_own", "manager", states=("done",)),
+        "action_reset_draft": may("tech_own", "manager", states=("cancel",)),
+        "action_view_photos": READERS,  # employees only: customers see them in the portal
+        "action_fi_customer_sign": may("tech_own", "manager", states=("done",)),
+        "action_fi_send_for_signature": may("tech_own", "manager", states=("done",)),
+        "action_fi_back_to_done": may("manager", states=("disputed",)),
+        "action_fi_retry_sign_jobs": may("tech_own", "manager", "billing"),
+        "action_fi_create_invoice": may("billing", states=("signed",)),
+        "action_fi_view_invoice": may("billing"),
+        # the URL, with the customer's token for the customer side only (checked by the matrix)
+        "get_portal_url": {**READERS, "portal_own": frozenset(CUSTOMER_STATES)},
+    },
+    "field.intervention.sign.wizard": {"action_confirm": may("tech_own", states=ANY)},
+    "field.intervention.sign.request": {"action_send": may("tech_own", states=ANY)},
+    "project.task": {
+        "action_new_intervention": may("tech_own", "manager", states=ANY),
+        "action_view_interventions": may("tech_own", "manager", states=ANY),
+    },
+    # a technician does not read the projects of the field service (privacy: followers)
+    "project.project": {"action_view_interventions": may("manager", states=ANY)},
+    # the invoice of a signed intervention, in draft: billing's (story and invoice tests)
+    "account.move": {
+        "action_fi_post_clean": may("billing", states=ANY),
+        "action_fi_recheck": may("billing", states=ANY),
+        "action_fi_view_interventions": may("billing", states=ANY),
+        "button_cancel": may("billing", states=ANY),
+        "button_draft": NOBODY,  # only a posted or cancelled invoice goes back to draft
+    },
+    "mail.mail": {"process_email_queue": NOBODY},
+}
+# permitted calls that change the record: the matrix runs them on a fresh copy of the fixture
+MUTATING = {
+    "field.intervention": {
+        "action_start",
+        "action_pause",
+        "action_resume",
+        "action_stop",
+        "action_done",
+        "action_cancel",
+        "action_reopen",
+        "action_reset_draft",
+        "action_fi_back_to_done",
+        "action_fi_create_invoice",
+    },
+    "field.intervention.sign.wizard": {"action_confirm"},
+    "field.intervention.sign.request": {"action_send"},
+    "account.move": {"action_fi_post_clean", "button_cancel"},
+}
+
+# portal routes for a visitor holding the token of the fixture in each state (logged out)
+ROUTES = {
+    "page": CUSTOMER_STATES,
+    "report_html": CUSTOMER_STATES,
+    "report_pdf": CUSTOMER_STATES,
+    "signed_pdf": ("signed",),
+    "sign": ("done",),
+    "refuse": ("done",),
+}
