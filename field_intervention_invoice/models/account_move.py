@@ -1,4 +1,3 @@
-import re
 from collections import defaultdict
 
 from odoo import api, fields, models
@@ -250,9 +249,10 @@ class AccountMove(models.Model):
             lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
             reasons = move.sudo().invoice_line_ids.intervention_id._fi_get_check_reasons(data, elsewhere)
             reasons += self._fi_line_check_reasons(
-                [(line.product_id, line.price_unit, line.name) for line in lines],
+                [(line.product_id, line.price_unit, line.name, line.tax_ids) for line in lines],
                 move.currency_id,
             )
+            reasons += self._fi_einvoicing_check_reasons(move.company_id, move.partner_id, move.partner_shipping_id)
             results[tuple(reasons)] |= move
         with trusted_write():
             for reasons, group in results.items():  # one write per distinct result
@@ -267,27 +267,93 @@ class AccountMove(models.Model):
 
     @api.model
     def _fi_line_check_reasons(self, lines, currency):
-        """Reasons about the invoice lines [(product, unit price, label)]: zero-priced lines,
-        parts without a price."""
+        """Reasons about the invoice lines [(product, unit price, label, taxes)]: zero-priced
+        lines, parts without a price, lines without VAT (an e-invoice line needs a VAT category)."""
         reasons = []
-        for product, price_unit, label in lines:
+        for product, price_unit, label, taxes in lines:
+            line = (label or "").splitlines()[0] if label else product.display_name
+            if not taxes:
+                reasons.append(self.env._("Line without VAT: %(line)s", line=line))
             if not currency.is_zero(price_unit):
                 continue
             if product and product.type != "service":
                 reasons.append(self.env._("Part without a price: %(line)s", line=product.display_name))
             else:
                 reasons.append(
-                    self.env._(
-                        "Zero-priced line: %(line)s",
-                        line=(label or "").splitlines()[0] if label else "",
-                    )
+                    self.env._("Zero-priced line: %(line)s", line=(label or "").splitlines()[0] if label else "")
                 )
         return reasons
 
-    def _fi_is_french_einvoicing(self):
-        """French seller invoicing a French customer: the reform's data goes in Factur-X."""
+    @api.model
+    def _fi_einvoicing_check_reasons(self, company, partner, site):
+        """Reasons why the French e-invoice of ``company`` to the invoice address ``partner``,
+        delivered at ``site``, would break the official rules (empty when it is fine)."""
+        if company.country_code != "FR":
+            return []
+        reasons = []
+        if not self._fi_siren(company):
+            reasons.append(
+                self.env._("Your company has no SIREN: enter its SIRET in the company settings (French e-invoicing).")
+            )
+        reasons += self._fi_customer_check_reasons(partner)
+        if site and not site.country_id:
+            reasons.append(
+                self.env._(
+                    "Intervention site %(site)s has no country: the e-invoice shows the customer's country; "
+                    "complete the site address.",
+                    site=site.display_name,
+                )
+            )
+        return reasons
+
+    @api.model
+    def _fi_customer_check_reasons(self, partner):
+        """Reasons about the customer of a French e-invoice: its country, SIREN and address."""
+        customer = partner.commercial_partner_id
+        if not customer.country_id:
+            return [self.env._("%(customer)s has no country: complete its address.", customer=customer.display_name)]
+        if customer.country_code != "FR":
+            return [
+                self.env._(
+                    "%(customer)s is not a French customer: the invoice is outside French B2B e-invoicing "
+                    "(no SIREN, e-reporting instead); check its VAT and how it is sent.",
+                    customer=customer.display_name,
+                )
+            ]
+        if not customer._fi_is_business():
+            return []
+        siren = customer._fi_siren()
+        if not siren:
+            return [
+                self.env._(
+                    "%(customer)s has no SIREN: enter its SIRET (or SIREN) on the customer; "
+                    "French e-invoices require it.",
+                    customer=customer.display_name,
+                )
+            ]
+        __, address = partner._fi_einvoice_address()
+        if not address.startswith(siren):
+            return [
+                self.env._(
+                    "The e-invoicing address %(address)s of %(customer)s does not start with its SIREN %(siren)s.",
+                    address=address,
+                    customer=customer.display_name,
+                    siren=siren,
+                )
+            ]
+        return []
+
+    def _fi_einvoicing_treatment(self):
+        """French e-invoicing treatment of the invoice (Factur-X note BAR): B2B for a French
+        company customer, B2BINT for a business abroad, B2C for an individual; False when the
+        seller is not French (the French rules do not apply)."""
         self.ensure_one()
-        return self.company_id.country_code == "FR" and self.commercial_partner_id.country_code == "FR"
+        if self.company_id.country_code != "FR":
+            return False
+        customer = self.commercial_partner_id
+        if not customer._fi_is_business():
+            return "B2C"
+        return "B2B" if customer.country_code == "FR" else "B2BINT"
 
     def _fi_business_process(self):
         """Factur-X BT-23 billing framework: B1 goods, S1 services, M1 goods and services."""
@@ -314,12 +380,10 @@ class AccountMove(models.Model):
 
     @api.model
     def _fi_siren(self, partner):
-        """SIREN (9 digits) of a French company from its SIRET or company registry number."""
-        number = (partner.company_registry or "") if partner else ""
-        if "siret" in partner._fields and partner.siret:
-            number = partner.siret
-        digits = re.sub(r"\D", "", number)
-        return digits[:9] if len(digits) in (9, 14) else False
+        """SIREN (9 digits) of a French company or partner (see ``res.partner._fi_siren``)."""
+        if partner and partner._name == "res.company":
+            partner = partner.partner_id
+        return partner._fi_siren() if partner else False
 
     def _fi_amount_total_words_fr(self):
         """Invoice total in French words (num2words, as core's amount in words option)."""

@@ -565,13 +565,24 @@ class FieldIntervention(models.Model):
                     invoice_vals["invoice_line_ids"].append(Command.create(line_vals))
             # the pre-billing checks are computed before the creation: no write afterwards
             lines = [
-                (self.env["product.product"].browse(vals["product_id"]), vals.get("price_unit", 0.0), vals.get("name"))
+                (
+                    self.env["product.product"].browse(vals["product_id"]),
+                    vals.get("price_unit", 0.0),
+                    vals.get("name"),
+                    self._fi_command_taxes(vals.get("tax_ids")),
+                )
                 for __, __, vals in invoice_vals["invoice_line_ids"]
                 if vals.get("display_type") == "product"
             ]
-            reasons = group._fi_get_check_reasons(data, elsewhere) + Move._fi_line_check_reasons(
-                lines,
-                self.env["res.currency"].browse(invoice_vals["currency_id"]),
+            Partner = self.env["res.partner"]
+            reasons = (
+                group._fi_get_check_reasons(data, elsewhere)
+                + Move._fi_line_check_reasons(lines, self.env["res.currency"].browse(invoice_vals["currency_id"]))
+                + Move._fi_einvoicing_check_reasons(
+                    self.env["res.company"].browse(invoice_vals["company_id"]),
+                    Partner.browse(invoice_vals["partner_id"]),
+                    Partner.browse(invoice_vals.get("partner_shipping_id")),
+                )
             )
             invoice_vals.update(Move._fi_check_values(reasons))
             invoice_vals_list.append(invoice_vals)
@@ -579,6 +590,17 @@ class FieldIntervention(models.Model):
         moves._fi_link_timesheets(data)
         self._fi_attach_signed_pdfs()
         return moves
+
+    @api.model
+    def _fi_command_taxes(self, commands):
+        """Taxes set by the x2many ``commands`` of prepared invoice line values."""
+        tax_ids = []
+        for command in commands or []:
+            if command[0] == Command.SET:
+                tax_ids = list(command[2])
+            elif command[0] == Command.LINK:
+                tax_ids.append(command[1])
+        return self.env["account.tax"].browse(tax_ids)
 
     def _fi_invoiced_elsewhere(self, moves):
         """{intervention id: invoices} of the timesheets already invoiced on other invoices."""
