@@ -9,3 +9,4 @@ from . import field_intervention_part
 from . import field_intervention_photo
 from . import account_analytic_line
 from . import ir_actions_report
+from . import res_partner
