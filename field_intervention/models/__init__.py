@@ -11,3 +11,4 @@ from . import field_intervention_photo
 from . import account_analytic_line
 from . import ir_actions_report
 from . import ir_attachment
+from . import res_partner

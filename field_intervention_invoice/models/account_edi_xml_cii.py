@@ -34,7 +34,7 @@ class AccountEdiXmlCii(models.AbstractModel):
 
     def _fi_add_seller_vals(self, invoice, vals):
         """Seller SIREN (BT-30, scheme 0002) and electronic address (BT-34)."""
-        seller_siren = invoice._fi_siren(invoice.company_id)
+        seller_siren = invoice.company_id.partner_id._fi_siren()
         vals["seller_specified_legal_organization"] = seller_siren
         scheme, address = invoice.company_id.partner_id._fi_einvoice_address()
         vals["fi_seller_address"] = (scheme, address) if address else False

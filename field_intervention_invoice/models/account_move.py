@@ -2,7 +2,18 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
+
+# Estimated heights (mm) of the invoice PDF's parts, to start each page with the company's
+# identity: Debian's wkhtmltopdf neither prints Odoo's header nor repeats table headers.
+FI_PDF_METRICS = {
+    "first_page": 110.0,  # identity, customer addresses, title, dates, column titles
+    "next_page": 55.0,  # identity and "continued" line
+    "tail": 95.0,  # totals, VAT per rate, amount in words, payment terms, legal mentions
+    "line": 4.9,  # one line of text in the lines table
+    "line_padding": 3.6,  # cell padding and borders of a line
+    "line_chars": 48,  # characters per line of the description column
+}
 
 from odoo.addons.field_intervention.tools.trusted_write import check_protected, trusted_write
 
@@ -291,7 +302,7 @@ class AccountMove(models.Model):
         if company.country_code != "FR":
             return []
         reasons = []
-        if not self._fi_siren(company):
+        if not company.partner_id._fi_siren():
             reasons.append(
                 self.env._("Your company has no SIREN: enter its SIRET in the company settings (French e-invoicing).")
             )
@@ -378,12 +389,97 @@ class AccountMove(models.Model):
         ]
         return [(code, text) for code, text in notes if text]
 
+    def _fi_service_dates(self):
+        """Sorted dates of the service: those of the interventions the invoice bills."""
+        self.ensure_one()
+        return sorted(set(self.sudo().invoice_line_ids.intervention_id.mapped("intervention_date")))
+
+    def _fi_operation_nature(self):
+        """Nature of the operation printed on the invoice (French invoice mention)."""
+        labels = {
+            "B1": self.env._("Delivery of goods"),
+            "S1": self.env._("Provision of services"),
+            "M1": self.env._("Delivery of goods and provision of services"),
+        }
+        return labels[self._fi_business_process()]
+
+    def _fi_print_vat_on_debits(self):
+        """Whether the invoice says the company opted to pay VAT on debits: services only."""
+        self.ensure_one()
+        return self.company_id.fi_vat_on_debits and self._fi_business_process() in ("S1", "M1")
+
     @api.model
-    def _fi_siren(self, partner):
-        """SIREN (9 digits) of a French company or partner (see ``res.partner._fi_siren``)."""
-        if partner and partner._name == "res.company":
-            partner = partner.partner_id
-        return partner._fi_siren() if partner else False
+    def _fi_format_rate(self, rate):
+        """'20 %', '5,5 %': a VAT rate in the language of the environment."""
+        decimals = len(f"{rate:g}".partition(".")[2])
+        return f"{formatLang(self.env, rate, digits=decimals)} %"
+
+    def _fi_vat_breakdown(self):
+        """[{'rate', 'base', 'tax'}] per VAT rate, in the invoice currency, as core aggregates
+        taxes for e-invoicing (tax groups may hold several rates)."""
+        self.ensure_one()
+        tax_model = self.env["account.tax"]
+        base_lines = [
+            self._prepare_product_base_line_for_taxes_computation(line)
+            for line in self.line_ids.filtered(lambda line: line.display_type == "product")
+        ]
+        tax_lines = [
+            self._prepare_tax_line_for_taxes_computation(line)
+            for line in self.line_ids.filtered(lambda line: line.display_type == "tax")
+        ]
+        tax_model._add_tax_details_in_base_lines(base_lines, self.company_id)
+        tax_model._round_base_lines_tax_details(base_lines, self.company_id, tax_lines=tax_lines)
+
+        def rate_of(base_line, tax_data):
+            tax = tax_data and tax_data["tax"]
+            return tax.amount if tax and tax.amount_type == "percent" else None
+
+        aggregated = tax_model._aggregate_base_lines_aggregated_values(
+            tax_model._aggregate_base_lines_tax_details(base_lines, rate_of)
+        )
+        # base lines carry the accounting sign: amounts print as on the document
+        sign = -self.direction_sign if self.is_inbound() else self.direction_sign
+        return [
+            {
+                "rate": self._fi_format_rate(rate),
+                "base": sign * values["base_amount_currency"],
+                "tax": sign * values["tax_amount_currency"],
+            }
+            for rate, values in sorted(aggregated.items(), key=lambda item: -(item[0] or 0))
+            if rate is not None
+        ]
+
+    def _fi_pdf_pages(self, paginate=True):
+        """How the invoice PDF is cut into pages, each starting with the company's identity:
+        {'chunks': the invoice lines of each page, in print order, 'tail': whether the totals
+        and mentions start a new page}. Estimated from FI_PDF_METRICS and the paper format, on
+        the safe side (a page ends a little early rather than spilling without its identity)."""
+        self.ensure_one()
+        lines = self.invoice_line_ids.sorted(
+            key=lambda line: (-line.sequence, line.date, line.move_name, -line.id), reverse=True
+        )
+        if not paginate:
+            return {"chunks": [lines], "tail": False}
+        metrics = FI_PDF_METRICS
+        paperformat = self.env["ir.actions.report"]._get_report("account.account_invoices").get_paperformat()
+        height = paperformat.print_page_height - paperformat.margin_top - paperformat.margin_bottom
+        chunks, used = [lines.browse()], metrics["first_page"]
+        for line in lines:
+            line_height = self._fi_pdf_line_height(line)
+            if chunks[-1] and used + line_height > height:
+                chunks.append(lines.browse())
+                used = metrics["next_page"]
+            chunks[-1] |= line
+            used += line_height
+        return {"chunks": chunks, "tail": used + metrics["tail"] > height}
+
+    @api.model
+    def _fi_pdf_line_height(self, line):
+        """Estimated height (mm) of an invoice line in the PDF: its description wraps."""
+        metrics = FI_PDF_METRICS
+        chars = metrics["line_chars"]
+        rows = sum(max(1, -(-len(text) // chars)) for text in (line.name or "").splitlines()) or 1
+        return metrics["line_padding"] + metrics["line"] * rows
 
     def _fi_amount_total_words_fr(self):
         """Invoice total in French words (num2words, as core's amount in words option)."""

@@ -33,6 +33,26 @@ class ResCompany(models.Model):
         default=True,
         help="Print the invoice total in French words on customer invoices.",
     )
+    fi_legal_form = fields.Char(
+        string="Legal Form",
+        help="Legal form printed with the share capital in the company identity of invoices (e.g. SAS, SARL, EURL).",
+    )
+    fi_share_capital = fields.Monetary(
+        string="Share Capital",
+        currency_field="currency_id",
+        help="Printed as 'with a share capital of' on invoices (French Commercial Code R123-237).",
+    )
+    fi_rcs_city = fields.Char(
+        string="RCS City",
+        help="City of the Trade and Companies Register (RCS) where the company is registered: "
+        "printed as 'RCS <city> <SIREN>' on invoices.",
+    )
+    fi_vat_on_debits = fields.Boolean(
+        string="VAT on Debits",
+        help="The company opted to pay VAT on debits (French Tax Code art. 269-2-c): invoices of "
+        "services print 'Option pour le paiement de la taxe d'après les débits'. Without the "
+        "option, VAT on services is due on receipt of payment.",
+    )
     fi_hours_overrun_ratio = fields.Float(
         string="Hours Overrun Tolerance",
         default=0.2,

@@ -45,13 +45,6 @@ class ResPartner(models.Model):
             )
         return super()._build_error_peppol_endpoint(eas, endpoint)
 
-    def _fi_siren(self):
-        """SIREN (9 digits) of the partner's company, from its SIRET or company registry number."""
-        self.ensure_one()
-        partner = self.commercial_partner_id
-        digits = re.sub(r"\D", "", partner.siret or partner.company_registry or "")
-        return digits[:9] if len(digits) in (9, 14) else False
-
     def _fi_is_business(self):
         """A company (or a partner with a company identifier), as opposed to an individual."""
         self.ensure_one()

@@ -238,7 +238,7 @@ FIELDS = {
     "res.config.settings": {},
     # a customer's invoicing policy: who may change the contact (core's "Contact Creation" right,
     # which none of the probed roles has) and sees the field (billing, the dispatcher)
-    "res.partner": {"intervention_invoice_policy": NOBODY},
+    "res.partner": {"intervention_invoice_policy": NOBODY, "peppol_eas": NOBODY},
     # extended for their behaviour only (the report's files, the retried mails): no field of ours
     "ir.actions.report": {},
     "ir.attachment": {},
