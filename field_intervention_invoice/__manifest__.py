@@ -12,7 +12,7 @@
         "sale_timesheet",
         "account",
         "account_edi_ubl_cii",
-        "l10n_fr",
+        "l10n_fr_account",
     ],
     "external_dependencies": {
         "python": ["factur-x", "num2words"],

@@ -101,7 +101,9 @@ fi_odoo() {
         export XDG_RUNTIME_DIR=$FI_HOME/runtime
         mkdir -p -m 700 "$XDG_RUNTIME_DIR"
     fi
-    "$FI_VENV/bin/python" "$ODOO_DIR/odoo-bin" --addons-path="$ODOO_DIR/addons,$FI_ROOT" \
+    local command=()
+    [ "${1:-}" = shell ] && { command=(shell); shift; }  # a subcommand comes before the options
+    "$FI_VENV/bin/python" "$ODOO_DIR/odoo-bin" "${command[@]}" --addons-path="$ODOO_DIR/addons,$FI_ROOT" \
         --db_host="$FI_DB_HOST" --db_port="$FI_DB_PORT" --db_user="$FI_DB_USER" "$@"
 }
 
@@ -112,6 +114,31 @@ fi_free_port() {
 fi_db_exists() {
     [ "$(psql -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" -d postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]
+}
+
+fi_create_french_db() {
+    # fi_create_french_db DB LOGFILE: a new database whose company is French before accounting
+    # is installed, so that Odoo itself sets it up as a French company does: euros, the French
+    # chart of accounts (l10n_fr_account) with its taxes, TVA 20 % as the default sales tax.
+    # The demo (run.sh) and the tests (test.sh) start from the same database.
+    local db=$1 log=$2
+    fi_odoo -d "$db" -i base --stop-after-init --http-port="$(fi_free_port)" --max-cron-threads=0 \
+        --logfile="$log" || return 1
+    fi_odoo shell -d "$db" --no-http --logfile="$log" > /dev/null <<'PY' || return 1
+euro = env.ref("base.EUR")
+euro.active = True
+env.ref("base.main_company").write({"country_id": env.ref("base.fr").id, "currency_id": euro.id})
+env.cr.commit()
+PY
+    fi_odoo -d "$db" -i l10n_fr_account --stop-after-init --http-port="$(fi_free_port)" --max-cron-threads=0 \
+        --logfile="$log"
+}
+
+fi_set_base_url() {
+    # fi_set_base_url DB URL: links in mails and QR codes point to the URL the database is served at
+    # (Odoo keeps the one of the port used while the database was built).
+    psql -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" -d "$1" -qtA -v url="$2" \
+        -c "UPDATE ir_config_parameter SET value = :'url' WHERE key = 'web.base.url'" > /dev/null
 }
 
 fi_drop_db() {

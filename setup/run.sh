@@ -23,6 +23,7 @@ fi
 
 if ! fi_db_exists "$DB"; then
     fi_log "creating the demo database $DB (French company, technicians, missions, demo data)"
+    fi_create_french_db "$DB" "$FI_HOME/$DB-install.log" || fi_die "installation failed, see $FI_HOME/$DB-install.log"
     fi_odoo -d "$DB" -i "$FI_ADDONS" --load-language=fr_FR --stop-after-init \
         --max-cron-threads=0 --http-port="$(fi_free_port)" --logfile="$FI_HOME/$DB-install.log" \
         || fi_die "installation failed, see $FI_HOME/$DB-install.log"
@@ -32,6 +33,8 @@ elif [ "${FI_UPDATE:-0}" = 1 ]; then
         --http-port="$(fi_free_port)" --logfile="$FI_HOME/$DB-update.log" \
         || fi_die "update failed, see $FI_HOME/$DB-update.log"
 fi
+
+fi_set_base_url "$DB" "http://127.0.0.1:$HTTP_PORT"
 
 cat <<TXT
 

@@ -12,7 +12,7 @@ class FieldInterventionCommon(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, tz="Europe/Paris"))
         cls.company = cls.env.company
-        cls.company.write({"company_registry": "123456789", "vat": "FR32123456789"})
+        cls.company.write({"company_registry": "123456782", "vat": "FR11123456782"})
         cls.other_company = cls.env["res.company"].create({"name": "Other Field Company"})
         technician = "field_intervention.group_field_intervention_technician"
         manager = "field_intervention.group_field_intervention_manager"

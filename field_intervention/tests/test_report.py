@@ -40,8 +40,8 @@ class TestReport(FieldInterventionCommon, HttpCase):
         for expected in (
             intervention.name,
             self.company.name,
-            "123456789",  # company SIREN
-            "FR32123456789",
+            "123456782",  # company SIREN
+            "FR11123456782",
             "Boulangerie Martin SARL",
             "552100554",  # customer SIREN
             "Lyon",  # intervention site

@@ -54,6 +54,7 @@ class FieldInterventionInvoiceCommon(TransactionCase):
                 "city": "Paris",
                 "vat": "FR40303265045",
                 "company_registry": "30326504500012",
+                "siret": "30326504500012",
                 "email": "facturation@chauffage.example.com",
                 "phone": "+33 1 40 00 00 00",
             }

@@ -16,18 +16,24 @@ from .clients import poll
 SKIPPED_COLUMNS = {"id", "name", "access_token", "signature_id", "signed_pdf_id", "message_main_attachment_id"}
 
 
-def clone_interventions(pg, template_id, count, partner_id=None, state=None, technician_ids=None):
-    """Insert ``count`` copies of intervention ``template_id`` (with its parts); return their ids."""
+def clone_interventions(pg, template_id, count, partner_id=None, state=None, technician_ids=None, task_id=None):
+    """Insert ``count`` copies of intervention ``template_id`` (with its parts); return their ids.
+    ``task_id``: the mission of the copies (a customer's interventions are on its own mission)."""
     with pg.cursor() as cr:
         cr.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'field_intervention'",
         )
         columns = [c for (c,) in cr.fetchall() if c not in SKIPPED_COLUMNS]
-        overrides = {"partner_id": partner_id, "commercial_partner_id": partner_id, "site_id": partner_id}
+        overrides = {
+            "partner_id": partner_id,
+            "commercial_partner_id": partner_id,
+            "site_id": partner_id,
+            "task_id": task_id,
+        }
         select = []
         params = []
         for column in columns:
-            if column in overrides and partner_id and column in columns:
+            if overrides.get(column):
                 select.append("%s")
                 params.append(overrides[column])
             elif column == "state" and state:
@@ -58,7 +64,7 @@ def clone_interventions(pg, template_id, count, partner_id=None, state=None, tec
             [ids, template_id],
         )
         if state in ("signed", "disputed"):
-            clone_evidence(cr, template_id, ids)
+            clone_evidence(cr, template_id, ids, task_id)
         technicians = technician_ids
         if technicians is None:
             cr.execute("SELECT user_id FROM field_intervention_res_users_rel WHERE intervention_id = %s", [template_id])
@@ -90,7 +96,7 @@ def copy_rows(cr, table, link_column, template_id, ids, overrides=None):
     return cr.fetchall()
 
 
-def clone_evidence(cr, template_id, ids):
+def clone_evidence(cr, template_id, ids, task_id=None):
     """Signed clones carry what a signed intervention has: their own copy of the signature
     evidence (the content the customer signed) and the timesheets of the signed hours."""
     rows = copy_rows(
@@ -102,7 +108,8 @@ def clone_evidence(cr, template_id, ids):
             WHERE fi.id = sig.intervention_id""",
         [[row[0] for row in rows], [row[1] for row in rows]],
     )
-    copy_rows(cr, "account_analytic_line", "intervention_id", template_id, ids)
+    task = {"task_id": str(int(task_id))} if task_id else {}
+    copy_rows(cr, "account_analytic_line", "intervention_id", template_id, ids, task)
 
 
 def marker():

@@ -179,8 +179,9 @@ FIELDS = {
     # the device signing screen and the signature request: the technician's own wizard
     "field.intervention.sign.wizard": {
         **fields_of(NOBODY, (*MAGIC_FIELDS, "summary_html", "consent_text")),
+        # a signing screen is its technician's own (record rule: its creator)
         **fields_of(
-            may("tech_own", "manager", states=ANY),
+            may("tech_own", states=ANY),
             (
                 "intervention_id",
                 "decision",
@@ -197,7 +198,7 @@ FIELDS = {
     },
     "field.intervention.sign.request": {
         **fields_of(NOBODY, (*MAGIC_FIELDS, "allowed_partner_ids")),
-        **fields_of(may("tech_own", "manager", states=ANY), ("intervention_id", "partner_ids")),
+        **fields_of(may("tech_own", states=ANY), ("intervention_id", "partner_ids")),
     },
     # SQL views of the billing analysis: read only
     "field.intervention.invoice.report": {},
@@ -314,8 +315,7 @@ METHODS = {
         "action_new_intervention": may("tech_own", "manager", states=ANY),
         "action_view_interventions": may("tech_own", "manager", states=ANY),
     },
-    # a technician does not read the projects of the field service (privacy: followers)
-    "project.project": {"action_view_interventions": may("manager", states=ANY)},
+    "project.project": {"action_view_interventions": may("tech_own", "manager", states=ANY)},
     # the invoice of a signed intervention, in draft: billing's (story and invoice tests)
     "account.move": {
         "action_fi_post_clean": may("billing", states=ANY),

@@ -214,6 +214,9 @@ class Matrix:
                 "checklist_template_ids": [(0, 0, {"name": "Pression contrôlée", "sequence": 1})],
             },
         )
+        # the project is followers-only: its technician follows it, the other technician does not
+        partner = erp("res.users", "read", [world.tech_a], ["partner_id"])[0]["partner_id"][0]
+        erp("project.project", "message_subscribe", [self.project], partner_ids=[partner])
         self.task = erp(
             "project.task",
             "create",
@@ -332,7 +335,8 @@ class Matrix:
 
     def read(self, model, ids, fields):
         """Read as the ERP; a wizard as its technician (a signing screen is its creator's only)."""
-        if self.registry["models"][model]["transient"]:
+        spec = self.registry["models"][model]
+        if spec["transient"] and spec["ours"]:
             return self.sessions["tech_own"].call_kw(model, "read", [ids, fields])
         return self.erp(model, "read", ids, fields)
 
@@ -639,7 +643,13 @@ def test_probe_matrix(matrix, server):
     probe_public(matrix, ledger)
     probe_routes(matrix, ledger)
     after = matrix.snapshot()
-    changed = [f"{model}" for model in before if before[model] != after.get(model)]
+    changed = sorted(
+        f"{model}.{field}"
+        for model, rows in before.items()
+        for row, new in zip(rows, after.get(model, []), strict=False)
+        for field in row
+        if row[field] != new.get(field)
+    )
     ledger.record("refused probes changed no fixture", False, "ok" if changed else "refused", str(changed))
     for model, record in reversed(matrix.cleanup):
         try:

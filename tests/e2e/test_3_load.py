@@ -102,9 +102,9 @@ def test_invoicing_cron_on_two_workers_at_once(world, erp, server, pg, load, sin
     cron duplicated so that two jobs run its code at once in two server workers."""
     template = load["signed_template"]
     ids = []
-    for customer in (world.cust_a, world.cust_b, world.cust_c):
+    for customer, task in ((world.cust_a, world.task_a), (world.cust_b, world.task_b), (world.cust_c, world.task_c)):
         share = CRON_INTERVENTIONS // 3 + (CRON_INTERVENTIONS % 3 if customer == world.cust_a else 0)
-        ids += clone_interventions(pg, template, share, partner_id=customer, state="signed")
+        ids += clone_interventions(pg, template, share, partner_id=customer, state="signed", task_id=task)
     with pg.cursor() as cr:
         cr.execute(
             "UPDATE field_intervention SET invoice_status = 'to_invoice', invoice_error = NULL WHERE id = ANY(%s)",

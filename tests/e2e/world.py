@@ -64,6 +64,11 @@ class World:
             {"email": "office@chauffage.test", "fi_billing_email": "billing@chauffage.test"},
         )
         self.fr = erp.ref("base.fr")
+        # the account customers pay to, printed on invoices and required in the e-invoice (BT-84)
+        company_partner = erp("res.company", "read", [self.company_id], ["partner_id"])[0]["partner_id"][0]
+        if not erp("res.partner.bank", "search", [("partner_id", "=", company_partner)]):
+            iban = "FR7630006000011234567890189"
+            erp("res.partner.bank", "create", {"partner_id": company_partner, "acc_number": iban})
 
     def _create_user(self, login, name, groups, share=False):
         vals = {
@@ -100,7 +105,12 @@ class World:
             "create",
             {"name": "Prestations e2e", "code": f"7061{self.tag[:2]}".replace("-", "0"), "account_type": "income"},
         )
-        tax = erp("account.tax", "search", [("type_tax_use", "=", "sale"), ("amount", "=", 20.0)], limit=1)
+        tax = erp(
+            "account.tax",
+            "search",
+            [("type_tax_use", "=", "sale"), ("amount", "=", 20.0), ("company_id", "=", self.company_id)],
+            limit=1,
+        )
         if not tax:
             tax = [
                 erp(
