@@ -1,4 +1,5 @@
 from . import field_intervention_protected_mixin
+from . import field_intervention_guarded_mixin
 from . import field_intervention_checklist_template
 from . import project_project
 from . import project_task

@@ -1,10 +1,9 @@
-from odoo import api, fields, models
-
-from ..tools.trusted_write import check_protected
+from odoo import fields, models
 
 
 class ProjectProject(models.Model):
-    _inherit = "project.project"
+    _name = "project.project"
+    _inherit = ["project.project", "field.intervention.guarded.mixin"]  # noqa: RUF012
 
     is_field_service = fields.Boolean(
         string="Field Service",
@@ -39,17 +38,11 @@ class ProjectProject(models.Model):
     intervention_ids = fields.One2many("field.intervention", "project_id", string="Interventions")
     intervention_count = fields.Integer(compute="_compute_intervention_count")
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._fi_check_project_values(vals_list)
-        return super().create(vals_list)
+    def _fi_guarded_fields(self):
+        return super()._fi_guarded_fields() | {"intervention_count"}
 
-    def write(self, vals):
-        self._fi_check_project_values([vals])
-        return super().write(vals)
-
-    def _fi_check_project_values(self, vals_list):
-        check_protected(self, vals_list, {"intervention_count"}, self.env._("it is computed."))
+    def _fi_guarded_hint(self):
+        return self.env._("it is computed.")
 
     def _compute_intervention_count(self):
         Intervention = self.env["field.intervention"]

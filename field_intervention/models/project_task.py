@@ -3,8 +3,6 @@ from urllib.parse import urlencode
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.trusted_write import check_protected
-
 # computed or related fields of the mission: they follow the project and the site
 TASK_PROTECTED_FIELDS = frozenset(
     {"is_field_service", "intervention_site_phone", "intervention_site_map_url", "intervention_count"}
@@ -21,7 +19,8 @@ def osm_search_url(partner):
 
 
 class ProjectTask(models.Model):
-    _inherit = "project.task"
+    _name = "project.task"
+    _inherit = ["project.task", "field.intervention.guarded.mixin"]  # noqa: RUF012
 
     is_field_service = fields.Boolean(related="project_id.is_field_service", store=True, string="Field Service Mission")
     intervention_site_id = fields.Many2one(
@@ -80,22 +79,11 @@ class ProjectTask(models.Model):
                     )
                 )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._fi_check_task_values(vals_list)
-        return super().create(vals_list)
+    def _fi_guarded_fields(self):
+        return super()._fi_guarded_fields() | TASK_PROTECTED_FIELDS
 
-    def write(self, vals):
-        self._fi_check_task_values([vals])
-        return super().write(vals)
-
-    def _fi_check_task_values(self, vals_list):
-        check_protected(
-            self,
-            vals_list,
-            TASK_PROTECTED_FIELDS,
-            self.env._("a mission is a field service mission when its project is a field service project."),
-        )
+    def _fi_guarded_hint(self):
+        return self.env._("a mission is a field service mission when its project is a field service project.")
 
     def action_view_interventions(self):
         """Open the interventions of the mission."""

@@ -15,7 +15,7 @@ FI_PDF_METRICS = {
     "line_chars": 48,  # characters per line of the description column
 }
 
-from odoo.addons.field_intervention.tools.trusted_write import check_protected, trusted_write
+from odoo.addons.field_intervention.tools.trusted_write import trusted_write
 
 # set by the invoicing and its pre-billing checks only
 MOVE_PROTECTED_FIELDS = frozenset(
@@ -29,7 +29,8 @@ except ImportError:  # pragma: no cover - num2words is a dependency of Odoo
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "field.intervention.guarded.mixin"]  # noqa: RUF012
 
     fi_from_intervention = fields.Boolean(
         string="From Interventions",
@@ -64,24 +65,13 @@ class AccountMove(models.Model):
             move.fi_intervention_count = len(move.fi_intervention_ids)
 
     # ------------------------------------------------------------------
-    # CRUD and state changes: the checks are the checks' own
+    # Guarded fields: the checks are the checks' own
     # ------------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._fi_check_move_values(vals_list)
-        return super().create(vals_list)
+    def _fi_guarded_fields(self):
+        return super()._fi_guarded_fields() | MOVE_PROTECTED_FIELDS
 
-    def write(self, vals):
-        self._fi_check_move_values([vals])
-        return super().write(vals)
-
-    def _fi_check_move_values(self, vals_list):
-        check_protected(
-            self,
-            vals_list,
-            MOVE_PROTECTED_FIELDS,
-            self.env._("the pre-billing checks set them: correct the invoice, then use Check Again."),
-        )
+    def _fi_guarded_hint(self):
+        return self.env._("the pre-billing checks set them: correct the invoice, then use Check Again.")
 
     # ------------------------------------------------------------------
     # CRUD and state changes: an intervention billed by a cancelled, reversed or deleted

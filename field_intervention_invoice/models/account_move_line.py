@@ -1,14 +1,13 @@
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import index_exists
-
-from odoo.addons.field_intervention.tools.trusted_write import check_protected
 
 CLAIM_INDEX = "account_move_line_fi_intervention_claim_uniq"
 
 
 class AccountMoveLine(models.Model):
-    _inherit = "account.move.line"
+    _name = "account.move.line"
+    _inherit = ["account.move.line", "field.intervention.guarded.mixin"]  # noqa: RUF012
 
     intervention_id = fields.Many2one(
         "field.intervention",
@@ -26,23 +25,12 @@ class AccountMoveLine(models.Model):
         "index allows one claiming line per intervention: an intervention is invoiced once.",
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._fi_check_line_values(vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._fi_check_line_values([vals])
-        return super().write(vals)
-
-    def _fi_check_line_values(self, vals_list):
+    def _fi_guarded_fields(self):
         """Which intervention a line bills, and the claim, are set by the invoicing only."""
-        check_protected(
-            self,
-            vals_list,
-            {"intervention_id", "fi_invoice_claim"},
-            self.env._("invoices of interventions are created from the signed interventions (Create Invoice)."),
-        )
+        return super()._fi_guarded_fields() | {"intervention_id", "fi_invoice_claim"}
+
+    def _fi_guarded_hint(self):
+        return self.env._("invoices of interventions are created from the signed interventions (Create Invoice).")
 
     def init(self):
         res = super().init()

@@ -59,6 +59,8 @@ class FieldInterventionInvoiceCommon(TransactionCase):
                 "phone": "+33 1 40 00 00 00",
             }
         )
+        # its own address in the French e-invoicing directory (whatever the database had before)
+        cls.company.partner_id.write({"peppol_eas": "0225", "peppol_endpoint": "303265045"})
         # invoices in euros (through the customer's pricelist) whatever the company currency
         cls.currency = cls.env.ref("base.EUR")
         cls.currency.active = True

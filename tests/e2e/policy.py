@@ -179,9 +179,10 @@ FIELDS = {
     # the device signing screen and the signature request: the technician's own wizard
     "field.intervention.sign.wizard": {
         **fields_of(NOBODY, (*MAGIC_FIELDS, "summary_html", "consent_text")),
-        # a signing screen is its technician's own (record rule: its creator)
+        # a signing screen is its creator's only (record rule): the technician's, or the
+        # dispatcher's own (the matrix probes the dispatcher on a screen he opened)
         **fields_of(
-            may("tech_own", states=ANY),
+            may("tech_own", "manager", states=ANY),
             (
                 "intervention_id",
                 "decision",
@@ -198,7 +199,7 @@ FIELDS = {
     },
     "field.intervention.sign.request": {
         **fields_of(NOBODY, (*MAGIC_FIELDS, "allowed_partner_ids")),
-        **fields_of(may("tech_own", states=ANY), ("intervention_id", "partner_ids")),
+        **fields_of(may("tech_own", "manager", states=ANY), ("intervention_id", "partner_ids")),
     },
     # SQL views of the billing analysis: read only
     "field.intervention.invoice.report": {},

@@ -81,7 +81,9 @@ def test_demo_story_client_signs_billing_posts(world, erp, server, log_start):
 
     # the e-invoice of the demo, as billing sends it: seller and buyer reached at their SIREN
     action = billing.call_button("account.move", "action_send_and_print", [invoice_id])
-    wizard = billing.call_kw("account.move.send.wizard", "web_save", [[], {}], {"context": action["context"]})
+    wizard = billing.call_kw(
+        "account.move.send.wizard", "web_save", [[], {}], {"specification": {}, "context": action["context"]}
+    )
     billing.call_button("account.move.send.wizard", "action_send_and_print", [wizard[0]["id"]], action["context"])
     sent = billing.call_kw("account.move", "read", [[invoice_id]], {"fields": ["invoice_pdf_report_id"]})[0]
     document = billing.get(f"/web/content/{sent['invoice_pdf_report_id'][0]}?download=true").content
