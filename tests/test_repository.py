@@ -20,13 +20,18 @@ def concrete_models(path):
         bases = {ast.unparse(base) for base in node.bases}
         if not bases & {"models.Model", "models.TransientModel"}:
             continue
-        for statement in node.body:
-            if (
-                isinstance(statement, ast.Assign)
-                and [ast.unparse(target) for target in statement.targets] == ["_name"]
-                and isinstance(statement.value, ast.Constant)
-            ):
-                yield statement.value.value
+        assigned = {
+            ast.unparse(statement.targets[0]): ast.literal_eval(statement.value)
+            for statement in node.body
+            if isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and ast.unparse(statement.targets[0]) in ("_name", "_inherit")
+        }
+        inherited = assigned.get("_inherit") or []
+        inherited = [inherited] if isinstance(inherited, str) else inherited
+        # "_name" repeated with a mixin in "_inherit" extends an existing model: not a new one
+        if isinstance(assigned.get("_name"), str) and assigned["_name"] not in inherited:
+            yield assigned["_name"]
 
 
 def manifest(addon):
