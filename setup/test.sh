@@ -46,9 +46,9 @@ trap 'fi_drop_db "$DB"' EXIT
 LOG=$OUT/odoo.log
 : > "$LOG"
 start=$(date +%s)
-# The same French company as the demo (fi_create_french_db), in English: the tests assert messages
-# in the default language. French is loaded in the next step (every fr.po must load cleanly)
-# without becoming the database default.
+# The same French company as the demo (fi_create_french_db). The database default stays English:
+# the tests assert messages in the default language; French is loaded (every fr.po of ours must
+# load cleanly when the addons are installed) without becoming the default.
 fi_create_french_db "$DB" "$LOG" || { echo "0 passed, 1 failed"; exit 1; }
 fi_log "installing $ADDONS with tests on a fresh database $DB (log: $LOG)"
 fi_odoo -d "$DB" -i "$ADDONS" --test-enable --test-tags="$TAGS" --load-language=fr_FR --stop-after-init \

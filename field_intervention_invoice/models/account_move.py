@@ -12,7 +12,7 @@ FI_PDF_METRICS = {
     "tail": 95.0,  # totals, VAT per rate, amount in words, payment terms, legal mentions
     "line": 4.9,  # one line of text in the lines table
     "line_padding": 3.6,  # cell padding and borders of a line
-    "line_chars": 48,  # characters per line of the description column
+    "line_chars": 60,  # characters per line of the description column
 }
 
 from odoo.addons.field_intervention.tools.trusted_write import trusted_write
