@@ -121,19 +121,20 @@ fi_create_french_db() {
     # is installed, so that Odoo itself sets it up as a French company does: euros, the French
     # chart of accounts (l10n_fr_account) with its taxes, TVA 20 % as the default sales tax.
     # The demo (run.sh) and the tests (test.sh) start from the same database.
-    # French is loaded first, so that every module installed afterwards (units of measure, the
-    # chart's taxes and tax groups...) gets its French terms; the database default stays English.
     local db=$1 log=$2
-    fi_odoo -d "$db" -i base --load-language=fr_FR --stop-after-init --http-port="$(fi_free_port)" \
-        --max-cron-threads=0 --logfile="$log" || return 1
+    fi_odoo -d "$db" -i base --stop-after-init --http-port="$(fi_free_port)" --max-cron-threads=0 \
+        --logfile="$log" || return 1
     fi_odoo shell -d "$db" --no-http --logfile="$log" > /dev/null <<'PY' || return 1
 euro = env.ref("base.EUR")
 euro.active = True
 env.ref("base.main_company").write({"country_id": env.ref("base.fr").id, "currency_id": euro.id})
 env.cr.commit()
 PY
-    fi_odoo -d "$db" -i l10n_fr_account --stop-after-init --http-port="$(fi_free_port)" --max-cron-threads=0 \
-        --logfile="$log"
+    # French is loaded before accounting, so that the apps installed from here on (units of
+    # measure, the chart's taxes and tax groups...) get their French terms; the database default
+    # language stays English (a base installed in French would make French the default).
+    fi_odoo -d "$db" -i l10n_fr_account --load-language=fr_FR --stop-after-init --http-port="$(fi_free_port)" \
+        --max-cron-threads=0 --logfile="$log"
 }
 
 fi_set_base_url() {
