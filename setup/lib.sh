@@ -140,8 +140,10 @@ PY
 fi_set_base_url() {
     # fi_set_base_url DB URL: links in mails and QR codes point to the URL the database is served at
     # (Odoo keeps the one of the port used while the database was built).
-    psql -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" -d "$1" -qtA -v url="$2" \
-        -c "UPDATE ir_config_parameter SET value = :'url' WHERE key = 'web.base.url'" > /dev/null
+    # (psql substitutes :'url' as a quoted literal in the commands it reads, not in -c)
+    echo "UPDATE ir_config_parameter SET value = :'url' WHERE key = 'web.base.url';" \
+        | psql -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" -d "$1" -qtA -v ON_ERROR_STOP=1 -v url="$2" \
+        > /dev/null
 }
 
 fi_drop_db() {
