@@ -238,9 +238,7 @@ def measure_all(server, world, args):
 
 
 def invoicing_benchmark(n):
-    script = ROOT / "field_intervention_invoice" / "benchmarks" / "bench_invoicing.py"
-    if not script.exists():
-        return "field_intervention_invoice/benchmarks/bench_invoicing.py is not there yet."
+    script = ROOT / "benchmarks" / "bench_invoicing.py"
     template = os.environ["FI_TEST_DB"]
     database = f"{template[:40]}_benchinv"
     copy_database(template, database)
@@ -291,7 +289,7 @@ def write_readme(rows, invoicing, runs, seconds):
         "a task save). Both signatures render the signed PDF in the request, as core's quotation signature",
         "renders the order PDF, so the quotation acceptance is the comparison for both.",
         "",
-        "## Batch invoicing (field_intervention_invoice/benchmarks/bench_invoicing.py, run by run.py)",
+        "## Batch invoicing (benchmarks/bench_invoicing.py, run by run.py)",
         "",
         "```",
         invoicing,

@@ -6,13 +6,14 @@ travel, three parts), N/5 customers, invoiced one invoice per intervention in ba
 --batch like the scheduled action (``_fi_invoice_isolated``: locks, checks, one create per
 batch, timesheet linking, pre-billing checks).
 
-Core path: N confirmed sale orders with the same five lines delivered (labour, travel, three
-parts), invoiced by ``sale.order._create_invoices(grouped=True)`` in the same batches.
+Core path: N confirmed sale orders with the same five lines delivered (the same timesheet-based
+labour product delivered by two timesheets of 1.25 h, travel, three parts), invoiced by
+``sale.order._create_invoices(grouped=True)`` in the same batches (with timesheet linking).
 
 Both run in the same database and transaction, which is rolled back at the end (nothing is
 kept; the database needs field_intervention_invoice installed). Usage (see readme/USAGE.md):
 
-    python field_intervention_invoice/benchmarks/bench_invoicing.py \\
+    python benchmarks/bench_invoicing.py \\
         --addons-path=/opt/odoo/18.0/addons,/work/main -d DB -n 1000
 
 or, inside ``odoo-bin shell -d DB``: ``exec(open(path).read()); run(env, 1000); env.cr.rollback()``
@@ -43,17 +44,6 @@ def _setup_common(env, n):
             "uom_po_id": uom_hour.id,
             "invoice_policy": "delivery",
             "service_type": "timesheet",
-        }
-    )
-    core_labour = Product.create(
-        {
-            "name": "Bench labour (order)",
-            "type": "service",
-            "list_price": 60.0,
-            "uom_id": uom_hour.id,
-            "uom_po_id": uom_hour.id,
-            "invoice_policy": "delivery",
-            "service_type": "manual",
         }
     )
     travel = Product.create(
@@ -102,7 +92,6 @@ def _setup_common(env, n):
     )
     return {
         "labour": labour,
-        "core_labour": core_labour,
         "travel": travel,
         "parts": parts,
         "technicians": technicians,
@@ -144,13 +133,29 @@ def _setup_interventions(env, data, n):
             }
         )
     interventions = env["field.intervention"].create(vals_list)
+    # the signature flow is not what is measured: the evidence (what the customer signed, which
+    # the invoicing compares with what it bills) is recorded directly, no image nor PDF
+    signatures = env["field.intervention.signature"].create(
+        [
+            {
+                "intervention_id": rec.id,
+                "status": "signed",
+                "signer_name": "Bench signer",
+                "signer_role": "device",
+                "consent_text": "Bench",
+                "content_canonical": rec._fi_get_canonical_content(),
+            }
+            for rec in interventions
+        ]
+    )
     env.flush_all()
-    # the signature flow is not what is measured: mark them signed directly
     env.cr.execute(
-        """UPDATE field_intervention
-              SET state = 'signed', signed_date = now() at time zone 'UTC', invoice_status = 'to_invoice'
-            WHERE id IN %s""",
-        [tuple(interventions.ids)],
+        """UPDATE field_intervention fi
+              SET state = 'signed', signed_date = now() at time zone 'UTC', invoice_status = 'to_invoice',
+                  signature_id = s.id
+             FROM field_intervention_signature s
+            WHERE s.intervention_id = fi.id AND s.id IN %s""",
+        [tuple(signatures.ids)],
     )
     env.invalidate_all()
     return interventions
@@ -160,7 +165,7 @@ def _setup_orders(env, data, n):
     from odoo import Command
 
     customers = data["customers"]
-    lines = [(data["core_labour"], 2.5), (data["travel"], 0.5)] + [(part, 1.0) for part in data["parts"]]
+    lines = [(data["labour"], 2.5), (data["travel"], 0.5)] + [(part, 1.0) for part in data["parts"]]
     orders = env["sale.order"].create(
         [
             {
@@ -173,7 +178,23 @@ def _setup_orders(env, data, n):
         ]
     )
     orders.action_confirm()
-    for line in orders.order_line:
+    # like for like: the labour is delivered by two timesheets of 1.25 h, as on the interventions
+    employees = data["technicians"].employee_ids
+    labour_lines = orders.order_line.filtered(lambda line: line.product_id == data["labour"])
+    env["account.analytic.line"].create(
+        [
+            {
+                "name": "Bench work",
+                "project_id": data["project"].id,
+                "employee_id": employee.id,
+                "unit_amount": 1.25,
+                "so_line": line.id,
+            }
+            for line in labour_lines
+            for employee in employees
+        ]
+    )
+    for line in orders.order_line - labour_lines:
         line.qty_delivered = line.product_uom_qty
     env.flush_all()
     env.invalidate_all()
