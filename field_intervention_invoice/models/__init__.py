@@ -4,6 +4,8 @@ from . import res_partner
 from . import project_project
 from . import account_move_line
 from . import account_move
+from . import sale_order_line
+from . import field_intervention_invoice_check
 from . import field_intervention
 from . import account_edi_xml_cii
 from . import field_intervention_invoice_report

@@ -4,6 +4,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, formatLang
 
+from odoo.addons.field_intervention.tools.trusted_write import trusted_write
+
+from ..tools.invoicing_batch import InvoicingBatch
+
 # Estimated heights (mm) of the invoice PDF's parts, to start each page with the company's
 # identity: Debian's wkhtmltopdf neither prints Odoo's header nor repeats table headers.
 FI_PDF_METRICS = {
@@ -14,8 +18,6 @@ FI_PDF_METRICS = {
     "line_padding": 3.6,  # cell padding and borders of a line
     "line_chars": 60,  # characters per line of the description column
 }
-
-from odoo.addons.field_intervention.tools.trusted_write import trusted_write
 
 # set by the invoicing and its pre-billing checks only
 MOVE_PROTECTED_FIELDS = frozenset(
@@ -240,109 +242,27 @@ class AccountMove(models.Model):
         moves = self.filtered("fi_from_intervention")
         if not moves:
             return
+        Check = self.env["field.intervention.invoice.check"]
         interventions_sudo = moves.sudo().invoice_line_ids.intervention_id
-        from .field_intervention import InvoicingBatch
-
         data = InvoicingBatch(interventions_sudo)
-        elsewhere = interventions_sudo._fi_invoiced_elsewhere(moves)
+        elsewhere = Check._invoiced_elsewhere(interventions_sudo, moves)
         results = defaultdict(lambda: self.env["account.move"])
         for move in moves:
             lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
-            reasons = move.sudo().invoice_line_ids.intervention_id._fi_get_check_reasons(data, elsewhere)
-            reasons += self._fi_line_check_reasons(
+            reasons = Check._review_reasons(
+                move.sudo().invoice_line_ids.intervention_id,
+                data,
+                elsewhere,
                 [(line.product_id, line.price_unit, line.name, line.tax_ids) for line in lines],
                 move.currency_id,
+                move.company_id,
+                move.partner_id,
+                move.partner_shipping_id,
             )
-            reasons += self._fi_einvoicing_check_reasons(move.company_id, move.partner_id, move.partner_shipping_id)
             results[tuple(reasons)] |= move
         with trusted_write():
             for reasons, group in results.items():  # one write per distinct result
-                group.write(self._fi_check_values(list(reasons)))
-
-    @api.model
-    def _fi_check_values(self, reasons):
-        return {
-            "fi_check_state": "to_review" if reasons else "clean",
-            "fi_check_reasons": "\n".join(reasons) or False,
-        }
-
-    @api.model
-    def _fi_line_check_reasons(self, lines, currency):
-        """Reasons about the invoice lines [(product, unit price, label, taxes)]: zero-priced
-        lines, parts without a price, lines without VAT (an e-invoice line needs a VAT category)."""
-        reasons = []
-        for product, price_unit, label, taxes in lines:
-            line = (label or "").splitlines()[0] if label else product.display_name
-            if not taxes:
-                reasons.append(self.env._("Line without VAT: %(line)s", line=line))
-            if not currency.is_zero(price_unit):
-                continue
-            if product and product.type != "service":
-                reasons.append(self.env._("Part without a price: %(line)s", line=product.display_name))
-            else:
-                reasons.append(
-                    self.env._("Zero-priced line: %(line)s", line=(label or "").splitlines()[0] if label else "")
-                )
-        return reasons
-
-    @api.model
-    def _fi_einvoicing_check_reasons(self, company, partner, site):
-        """Reasons why the French e-invoice of ``company`` to the invoice address ``partner``,
-        delivered at ``site``, would break the official rules (empty when it is fine)."""
-        if company.country_code != "FR":
-            return []
-        reasons = []
-        if not company.partner_id._fi_siren():
-            reasons.append(
-                self.env._("Your company has no SIREN: enter its SIRET in the company settings (French e-invoicing).")
-            )
-        reasons += self._fi_customer_check_reasons(partner)
-        if site and not site.country_id:
-            reasons.append(
-                self.env._(
-                    "Intervention site %(site)s has no country: the e-invoice shows the customer's country; "
-                    "complete the site address.",
-                    site=site.display_name,
-                )
-            )
-        return reasons
-
-    @api.model
-    def _fi_customer_check_reasons(self, partner):
-        """Reasons about the customer of a French e-invoice: its country, SIREN and address."""
-        customer = partner.commercial_partner_id
-        if not customer.country_id:
-            return [self.env._("%(customer)s has no country: complete its address.", customer=customer.display_name)]
-        if customer.country_code != "FR":
-            return [
-                self.env._(
-                    "%(customer)s is not a French customer: the invoice is outside French B2B e-invoicing "
-                    "(no SIREN, e-reporting instead); check its VAT and how it is sent.",
-                    customer=customer.display_name,
-                )
-            ]
-        if not customer._fi_is_business():
-            return []
-        siren = customer._fi_siren()
-        if not siren:
-            return [
-                self.env._(
-                    "%(customer)s has no SIREN: enter its SIRET (or SIREN) on the customer; "
-                    "French e-invoices require it.",
-                    customer=customer.display_name,
-                )
-            ]
-        __, address = partner._fi_einvoice_address()
-        if not address.startswith(siren):
-            return [
-                self.env._(
-                    "The e-invoicing address %(address)s of %(customer)s does not start with its SIREN %(siren)s.",
-                    address=address,
-                    customer=customer.display_name,
-                    siren=siren,
-                )
-            ]
-        return []
+                group.write(Check._check_values(list(reasons)))
 
     def _fi_einvoicing_treatment(self):
         """French e-invoicing treatment of the invoice (Factur-X note BAR): B2B for a French

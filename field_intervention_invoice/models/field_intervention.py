@@ -1,4 +1,3 @@
-import json
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -9,8 +8,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
-from odoo.tools import SQL, float_compare, float_round, format_date
+from odoo.tools import SQL, format_date
 
+from ..tools.invoicing_batch import BillableItem, InvoicingBatch
 from .project_project import INVOICE_POLICIES
 
 _logger = logging.getLogger(__name__)
@@ -26,98 +26,6 @@ CUSTOMER_LOCK_NAMESPACE = 0x46490001
 
 class _DryRun(Exception):
     """Raised inside a savepoint to roll back a trial invoicing."""
-
-
-class InvoicingBatch:
-    """What the invoicing of a batch of interventions reads, fetched once and memoized.
-
-    Every lookup made per intervention while preparing the invoices goes through this object so
-    that the number of SQL queries per intervention stays bounded (no search in a loop).
-    """
-
-    def __init__(self, interventions):
-        self.env = interventions.env
-        self.hours = defaultdict(float)  # intervention id -> worked hours (all timesheets)
-        self.sale_hours = defaultdict(float)  # (intervention id, sale line id) -> hours
-        self.timesheets = defaultdict(list)  # intervention id -> [(timesheet id, sale line id)]
-        groups = (
-            self.env["account.analytic.line"]
-            .sudo()
-            ._read_group(
-                [("intervention_id", "in", interventions.ids)],
-                ["intervention_id", "so_line"],
-                ["unit_amount:sum", "id:array_agg"],
-            )
-        )
-        for intervention, so_line, unit_amount, ids in groups:
-            self.hours[intervention.id] += unit_amount
-            if so_line:
-                self.sale_hours[intervention.id, so_line.id] += unit_amount
-            self.timesheets[intervention.id] += [(ts_id, so_line.id) for ts_id in ids]
-        self.sale_items = {}  # (intervention id, item index) -> sale.order.line
-        self._prices = {}
-        self._taxes = {}
-        self._fiscal_positions = {}
-        self._invoice_partners = {}
-
-    def sale_line(self, intervention):
-        """Sale order line of the mission when it is sold on a confirmed order."""
-        sale_line = intervention.task_id.sale_line_id
-        return sale_line if sale_line.order_id.state == "sale" else sale_line.browse()
-
-    def invoice_partner(self, intervention):
-        partner = intervention.partner_id.commercial_partner_id
-        if partner.id not in self._invoice_partners:
-            self._invoice_partners[partner.id] = partner.browse(partner.address_get(["invoice"])["invoice"])
-        return self._invoice_partners[partner.id]
-
-    def fiscal_position(self, intervention):
-        partner = self.invoice_partner(intervention)
-        key = (intervention.company_id.id, partner.id, intervention.site_id.id)
-        if key not in self._fiscal_positions:
-            self._fiscal_positions[key] = (
-                self.env["account.fiscal.position"]
-                .with_company(intervention.company_id)
-                ._get_fiscal_position(partner, delivery=intervention.site_id or partner)
-            )
-        return self._fiscal_positions[key]
-
-    def pricelist(self, intervention):
-        return intervention.partner_id.commercial_partner_id.property_product_pricelist
-
-    def currency(self, intervention):
-        sale_line = self.sale_line(intervention)
-        if sale_line:
-            return sale_line.order_id.currency_id
-        return self.pricelist(intervention).currency_id or intervention.company_id.currency_id
-
-    def taxes(self, product, intervention):
-        """Product taxes of the company mapped by the fiscal position, and the product taxes."""
-        fiscal_position = self.fiscal_position(intervention)
-        key = (product.id, intervention.company_id.id, fiscal_position.id)
-        if key not in self._taxes:
-            product_taxes = product.taxes_id._filter_taxes_by_company(intervention.company_id)
-            self._taxes[key] = (fiscal_position.map_tax(product_taxes), product_taxes)
-        return self._taxes[key]
-
-    def price(self, product, quantity, uom, intervention):
-        """Unit price of the customer's pricelist, corrected for price-included taxes."""
-        pricelist = self.pricelist(intervention)
-        date = intervention.intervention_date or fields.Date.context_today(intervention)
-        key = (pricelist.id, product.id, quantity, uom.id, date, intervention.company_id.id)
-        if key not in self._prices:
-            price = pricelist.with_company(intervention.company_id)._get_product_price(
-                product,
-                quantity or 1.0,
-                currency=self.currency(intervention),
-                uom=uom,
-                date=date,
-            )
-            taxes, product_taxes = self.taxes(product, intervention)
-            self._prices[key] = self.env["account.tax"]._fix_tax_included_price_company(
-                price, product_taxes, taxes, intervention.company_id
-            )
-        return self._prices[key]
 
 
 class FieldIntervention(models.Model):
@@ -350,7 +258,7 @@ class FieldIntervention(models.Model):
         if not todo:
             return self.env["account.move"], {}
         data = InvoicingBatch(todo)
-        errors = todo._fi_get_invoicing_errors(data)
+        errors = self.env["field.intervention.invoice.check"]._blocking_errors(todo, data)
         valid = todo.filtered(lambda rec: rec.id not in errors)
         moves = self.env["account.move"]
         if valid:
@@ -441,74 +349,6 @@ class FieldIntervention(models.Model):
         locked_ids = {row[0] for row in self.env.cr.fetchall()}
         return self.filtered(lambda rec: rec.id in locked_ids)
 
-    def _fi_get_invoicing_errors(self, data):
-        """Anticipated reasons why interventions cannot be invoiced, per intervention id."""
-        errors = {}
-        for rec in self:
-            message = rec._fi_check_invoiceable(data)
-            if message:
-                errors[rec.id] = self.env._(
-                    "Intervention %(name)s could not be invoiced: %(error)s", name=rec.name, error=message
-                )
-        return errors
-
-    def _fi_check_invoiceable(self, data):
-        self.ensure_one()
-        if not self.partner_id:
-            return self.env._("it has no customer.")
-        sale_line = data.sale_line(self)
-        if self.task_id.sale_line_id and not sale_line:
-            return self.env._(
-                "sale order %(order)s of the mission is not confirmed.",
-                order=self.task_id.sale_line_id.order_id.display_name,
-            )
-        if not sale_line and data.hours[self.id] and not self.project_id.labour_product_id:
-            return self.env._("project %(project)s has no labour product.", project=self.project_id.display_name)
-        mismatch = self._fi_signed_content_mismatch(data)
-        if mismatch:
-            return self.env._(
-                "what would be billed (%(what)s) differs from the report the customer signed. "
-                "Bill the difference on a new intervention.",
-                what=mismatch,
-            )
-        items = self._fi_get_billable_items(data)
-        if not items and not (sale_line and self._fi_get_sale_hours(data)):
-            return self.env._("there is nothing to invoice (no worked time, travel or part).")
-        for item in items:
-            product = item["product"].with_company(self.company_id)
-            if not product.active:
-                return self.env._("product %(product)s is archived.", product=product.display_name)
-            if not (product.property_account_income_id or product.categ_id.property_account_income_categ_id):
-                return self.env._(
-                    "product %(product)s has no income account (set one on the product or its category).",
-                    product=product.display_name,
-                )
-        return False
-
-    def _fi_signed_content_mismatch(self, data):
-        """What of the billable content (hours, travel, parts) differs from the content frozen in
-        the signature evidence, as a short label, else False. The report is locked once done, so
-        this only fires if something went around the locks: billing never bills unsigned work."""
-        self.ensure_one()
-        signature_sudo = self.sudo().signature_id
-        if not signature_sudo.content_canonical:
-            return self.env._("no signed content")
-        if signature_sudo._recompute_content_hash() != signature_sudo.content_hash:
-            return self.env._("signed content")
-        signed = json.loads(signature_sudo.content_canonical)
-        technicians = max(len(signed.get("technicians") or []), 1)
-        if abs(data.hours[self.id] - float(signed["worked_hours"]) * technicians) > 0.01 * technicians:
-            return self.env._("hours")
-        if float_compare(self.travel_duration, float(signed["travel_hours"]), precision_digits=2) or float_compare(
-            self.travel_distance, float(signed["travel_km"]), precision_digits=2
-        ):
-            return self.env._("travel")
-        signed_parts = sorted((p["description"], float(p["quantity"])) for p in signed.get("parts") or [])
-        parts = sorted((part.name or "", float_round(part.quantity, precision_digits=3)) for part in self.part_ids)
-        if signed_parts != parts:
-            return self.env._("parts")
-        return False
-
     def _fi_set_invoice_errors(self, errors, notify=True):
         """Store the error on each intervention and schedule one activity for billing."""
         for rec in self:
@@ -549,11 +389,13 @@ class FieldIntervention(models.Model):
     def _fi_create_invoices(self, data):
         """Create the draft invoices of the interventions: one per grouping key, one create().
 
+        The pre-billing checks are computed before the creation: no write afterwards.
         Raises on error: callers isolate the failures (:meth:`_fi_invoice_isolated`).
         """
-        self._fi_deliver_on_sale_orders(data)
+        self.env["sale.order.line"]._fi_deliver_interventions(self, data)
         Move = self.env["account.move"]
-        elsewhere = self._fi_invoiced_elsewhere(Move)
+        Check = self.env["field.intervention.invoice.check"]
+        elsewhere = Check._invoiced_elsewhere(self, Move)
         invoice_vals_list = []
         for group in self._fi_split_groups(data):
             invoice_vals = group._fi_prepare_invoice(data)
@@ -563,69 +405,13 @@ class FieldIntervention(models.Model):
                     line_vals["sequence"] = sequence
                     sequence += 1
                     invoice_vals["invoice_line_ids"].append(Command.create(line_vals))
-            # the pre-billing checks are computed before the creation: no write afterwards
-            lines = [
-                (
-                    self.env["product.product"].browse(vals["product_id"]),
-                    vals.get("price_unit", 0.0),
-                    vals.get("name"),
-                    self._fi_command_taxes(vals.get("tax_ids")),
-                )
-                for __, __, vals in invoice_vals["invoice_line_ids"]
-                if vals.get("display_type") == "product"
-            ]
-            Partner = self.env["res.partner"]
-            reasons = (
-                group._fi_get_check_reasons(data, elsewhere)
-                + Move._fi_line_check_reasons(lines, self.env["res.currency"].browse(invoice_vals["currency_id"]))
-                + Move._fi_einvoicing_check_reasons(
-                    self.env["res.company"].browse(invoice_vals["company_id"]),
-                    Partner.browse(invoice_vals["partner_id"]),
-                    Partner.browse(invoice_vals.get("partner_shipping_id")),
-                )
-            )
-            invoice_vals.update(Move._fi_check_values(reasons))
+            reasons = Check._review_reasons_of_vals(group, data, elsewhere, invoice_vals)
+            invoice_vals.update(Check._check_values(reasons))
             invoice_vals_list.append(invoice_vals)
         moves = Move.with_context(default_move_type="out_invoice").create(invoice_vals_list)
         moves._fi_link_timesheets(data)
         self._fi_attach_signed_pdfs()
         return moves
-
-    @api.model
-    def _fi_command_taxes(self, commands):
-        """Taxes set by the x2many ``commands`` of prepared invoice line values."""
-        tax_ids = []
-        for command in commands or []:
-            if command[0] == Command.SET:
-                tax_ids = list(command[2])
-            elif command[0] == Command.LINK:
-                tax_ids.append(command[1])
-        return self.env["account.tax"].browse(tax_ids)
-
-    def _fi_invoiced_elsewhere(self, moves):
-        """{intervention id: invoices} of the timesheets already invoiced on other invoices."""
-        return {
-            intervention.id: invoices
-            for intervention, invoices in self.env["account.analytic.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("intervention_id", "in", self.ids),
-                    ("timesheet_invoice_id", "not in", moves.ids),
-                    ("timesheet_invoice_id", "!=", False),
-                    ("timesheet_invoice_id.state", "!=", "cancel"),
-                    ("timesheet_invoice_id.payment_state", "!=", "reversed"),
-                ],
-                ["intervention_id"],
-                ["timesheet_invoice_id:recordset"],
-            )
-        }
-
-    def _fi_get_check_reasons(self, data, elsewhere):
-        reasons = []
-        for rec in self:
-            reasons += rec._fi_check_reasons(data, elsewhere.get(rec.id))
-        return reasons
 
     def _fi_prepare_invoice(self, data):
         """Values of the invoice of a group of interventions (same customer, currency, order)."""
@@ -644,6 +430,8 @@ class FieldIntervention(models.Model):
                 "currency_id": data.currency(first).id,
                 "invoice_line_ids": [],
             }
+        if not vals.get("journal_id"):
+            vals["journal_id"] = data.journal(first.company_id, data.currency(first)).id
         sites = self.site_id
         if len(sites) == 1:
             # the intervention site is the delivery address (Factur-X ShipToTradeParty)
@@ -668,18 +456,24 @@ class FieldIntervention(models.Model):
         return " - ".join(filter(None, parts))
 
     def _fi_prepare_invoice_lines(self, data, with_section=False):
-        """Values of the invoice lines of the intervention (sale order path or direct path).
+        """Values of the invoice lines of the intervention: from the order lines on the sale
+        order path (``sale.order.line._fi_prepare_intervention_invoice_lines``), else one line
+        per billable item (:meth:`_fi_prepare_invoice_line`).
 
         The first line claims the intervention (``fi_invoice_claim``, unique in the database).
         Every line names the intervention; grouped invoices also get a section per intervention.
         """
         self.ensure_one()
         if data.sale_line(self):
-            lines = self._fi_prepare_sale_invoice_lines(data)
+            lines = self.env["sale.order.line"]._fi_prepare_intervention_invoice_lines(self, data)
         else:
-            lines = self._fi_prepare_direct_invoice_lines(data)
+            lines = [self._fi_prepare_invoice_line(item, data) for item in data.items(self)]
         if not lines:
             raise UserError(self.env._("there is nothing to invoice (no worked time, travel or part)."))
+        if not data.has_analytic_models(self.company_id):
+            # no distribution model to apply: spare core its lookup per line (it finds nothing)
+            for line_vals in lines:
+                line_vals.setdefault("analytic_distribution", False)
         lines[0]["fi_invoice_claim"] = True
         if with_section:
             lines.insert(
@@ -692,46 +486,50 @@ class FieldIntervention(models.Model):
             )
         return lines
 
+    def _fi_prepare_invoice_line(self, item, data):
+        """Values of the invoice line of one billable item (direct path, no sale order).
+
+        :param BillableItem item: labour, travel or a part of the intervention
+        :param InvoicingBatch data: what the batch has read (prices, taxes, ...)
+        """
+        self.ensure_one()
+        product = item.product
+        return {
+            "display_type": "product",
+            "product_id": product.id,
+            "name": f"{item.name}\n{self._fi_reference_label()}",
+            "quantity": item.quantity,
+            "product_uom_id": item.uom.id,
+            "price_unit": data.price(product, item.quantity, item.uom, self),
+            "tax_ids": [Command.set(data.taxes(product, self)[0].ids)],
+            "intervention_id": self.id,
+        }
+
     def _fi_get_billable_items(self, data):
-        """Labour (direct path only), travel and parts of the intervention, as
-        {'kind', 'product', 'quantity', 'uom', 'name'} dictionaries."""
+        """[BillableItem] of the intervention: labour (direct path only), travel and parts.
+        Read through ``data.items()``, which computes them once per batch."""
         self.ensure_one()
         items = []
         project = self.project_id
         hours = data.hours[self.id]
         if hours and project.labour_product_id and not data.sale_line(self):
             product = project.labour_product_id
-            items.append(
-                {
-                    "kind": "labour",
-                    "product": product,
-                    "quantity": self._fi_convert_hours(hours, product.uom_id),
-                    "uom": product.uom_id,
-                    "name": product.display_name,
-                }
-            )
+            quantity = self._fi_convert_hours(hours, product.uom_id)
+            items.append(BillableItem("labour", product, quantity, product.uom_id, product.display_name))
         travel = project.travel_product_id
         if travel and (self.travel_duration or self.travel_distance):
-            quantity = self._fi_travel_quantity(travel.uom_id)
+            quantity = self._fi_travel_quantity(travel.uom_id, data)
             if quantity:
-                items.append(
-                    {
-                        "kind": "travel",
-                        "product": travel,
-                        "quantity": quantity,
-                        "uom": travel.uom_id,
-                        "name": travel.display_name,
-                    }
-                )
+                items.append(BillableItem("travel", travel, quantity, travel.uom_id, travel.display_name))
         for part in self.part_ids:
             items.append(
-                {
-                    "kind": "part",
-                    "product": part.product_id,
-                    "quantity": part.quantity,
-                    "uom": part.product_uom_id or part.product_id.uom_id,
-                    "name": part.name or part.product_id.display_name,
-                }
+                BillableItem(
+                    "part",
+                    part.product_id,
+                    part.quantity,
+                    part.product_uom_id or part.product_id.uom_id,
+                    part.name or part.product_id.display_name,
+                )
             )
         return items
 
@@ -742,119 +540,16 @@ class FieldIntervention(models.Model):
             return time_uom._compute_quantity(hours, uom, round=False)
         return hours
 
-    def _fi_travel_quantity(self, uom):
+    def _fi_travel_quantity(self, uom, data):
         """Travel time for a time unit, distance for a length unit, else one trip."""
-        if uom.category_id == self.env.ref("uom.uom_categ_wtime"):
+        if uom.category_id == data.time_category:
             return self._fi_convert_hours(self.travel_duration, uom)
-        if uom.category_id == self.env.ref("uom.uom_categ_length"):
-            return self.env.ref("uom.product_uom_km")._compute_quantity(self.travel_distance, uom, round=False)
+        if uom.category_id == data.length_category:
+            return data.km._compute_quantity(self.travel_distance, uom, round=False)
         return 1.0
-
-    def _fi_prepare_direct_invoice_lines(self, data):
-        self.ensure_one()
-        reference = self._fi_reference_label()
-        lines = []
-        for item in self._fi_get_billable_items(data):
-            product = item["product"]
-            taxes = data.taxes(product, self)[0]
-            lines.append(
-                {
-                    "display_type": "product",
-                    "product_id": product.id,
-                    "name": f"{item['name']}\n{reference}",
-                    "quantity": item["quantity"],
-                    "product_uom_id": item["uom"].id,
-                    "price_unit": data.price(product, item["quantity"], item["uom"], self),
-                    "tax_ids": [Command.set(taxes.ids)],
-                    "intervention_id": self.id,
-                }
-            )
-        return lines
-
-    def _fi_get_sale_hours(self, data):
-        """{sale line: quantity in its unit} of the intervention's timesheets on sale lines
-        invoiced on delivery."""
-        result = {}
-        for (intervention_id, sale_line_id), hours in data.sale_hours.items():
-            if intervention_id != self.id or not hours:
-                continue
-            sale_line = self.env["sale.order.line"].browse(sale_line_id)
-            if sale_line.product_id.invoice_policy != "delivery":
-                continue  # ordered quantities are invoiced with the order, not per intervention
-            result[sale_line] = self.company_id.project_time_mode_id._compute_quantity(
-                hours, sale_line.product_uom, round=False
-            )
-        return result
-
-    def _fi_prepare_sale_invoice_lines(self, data):
-        """Invoice lines from the sale order lines, for this intervention's quantities only."""
-        self.ensure_one()
-        reference = self._fi_reference_label()
-        lines = []
-        quantities = list(self._fi_get_sale_hours(data).items())
-        for index, item in enumerate(self._fi_get_billable_items(data)):
-            sale_line = data.sale_items.get((self.id, index))
-            if sale_line:
-                quantities.append(
-                    (sale_line, item["uom"]._compute_quantity(item["quantity"], sale_line.product_uom, round=False))
-                )
-        for sale_line, quantity in quantities:
-            lines.append(
-                sale_line._prepare_invoice_line(
-                    quantity=quantity,
-                    name=f"{sale_line.name}\n{reference}",
-                    intervention_id=self.id,
-                )
-            )
-        return lines
-
-    def _fi_deliver_on_sale_orders(self, data):
-        """Record travel and parts as delivered quantities on the sale orders of the missions;
-        add a sale order line when the order has none for the product."""
-        sale_interventions = self.filtered(data.sale_line)
-        new_lines, increments = [], defaultdict(float)
-        for rec in sale_interventions:
-            order = data.sale_line(rec).order_id
-            for index, item in enumerate(rec._fi_get_billable_items(data)):
-                sale_line = order.order_line.filtered(
-                    lambda line, item=item: (
-                        line.product_id == item["product"] and not line.display_type and not line.is_downpayment
-                    )
-                )[:1]
-                if sale_line and sale_line.product_id.invoice_policy != "delivery":
-                    continue  # sold on ordered quantities: invoiced with the order
-                if sale_line:
-                    data.sale_items[rec.id, index] = sale_line
-                    if sale_line.qty_delivered_method == "manual":
-                        increments[sale_line] += item["uom"]._compute_quantity(
-                            item["quantity"], sale_line.product_uom, round=False
-                        )
-                    continue
-                new_lines.append(
-                    (
-                        (rec.id, index),
-                        {
-                            "order_id": order.id,
-                            "product_id": item["product"].id,
-                            "name": item["name"],
-                            "product_uom": item["uom"].id,
-                            "product_uom_qty": 0.0,
-                            "qty_delivered": item["quantity"],
-                            "sequence": max(order.order_line.mapped("sequence") or [10]) + 1,
-                        },
-                    )
-                )
-        if new_lines:
-            created = self.env["sale.order.line"].create([vals for __, vals in new_lines])
-            for (key, __), sale_line in zip(new_lines, created, strict=True):
-                data.sale_items[key] = sale_line
-        for sale_line, quantity in increments.items():
-            sale_line.qty_delivered += quantity
 
     def _fi_attach_signed_pdfs(self):
         """Copy the signed report of each intervention on its invoice (once)."""
-        if "signed_pdf_id" not in self._fields:
-            return
         interventions = self.filtered(lambda rec: rec.invoice_id and rec.signed_pdf_id)
         if not interventions:
             return
@@ -897,42 +592,3 @@ class FieldIntervention(models.Model):
                     reason=reason,
                 )
             )
-
-    def _fi_planned_hours(self):
-        """Planned duration of the mission window, else the hours allocated to the task."""
-        self.ensure_one()
-        task = self.task_id
-        start = task["planned_date_start"] if "planned_date_start" in task._fields else False
-        end = task["planned_date_end"] if "planned_date_end" in task._fields else False
-        if start and end and end > start:
-            return (end - start).total_seconds() / 3600.0
-        return task.allocated_hours
-
-    def _fi_check_reasons(self, data, invoiced_elsewhere=None):
-        """Pre-billing check reasons of the intervention (empty list when clean)."""
-        self.ensure_one()
-        reasons = []
-        planned = self._fi_planned_hours()
-        ratio = self.company_id.fi_hours_overrun_ratio
-        if planned and self.duration > planned * (1.0 + ratio):
-            reasons.append(
-                self.env._(
-                    "%(name)s: %(worked).2f h worked for %(planned).2f h planned.",
-                    name=self.name,
-                    worked=self.duration,
-                    planned=planned,
-                )
-            )
-        if not data.timesheets[self.id]:
-            reasons.append(self.env._("%(name)s: no timesheet.", name=self.name))
-        if "has_reserves" in self._fields and self.has_reserves:
-            reasons.append(self.env._("%(name)s: the customer signed with reserves.", name=self.name))
-        if invoiced_elsewhere:
-            reasons.append(
-                self.env._(
-                    "%(name)s: time already invoiced on %(invoices)s.",
-                    name=self.name,
-                    invoices=", ".join(invoiced_elsewhere.mapped("display_name")),
-                )
-            )
-        return reasons

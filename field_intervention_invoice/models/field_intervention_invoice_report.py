@@ -76,25 +76,7 @@ class FieldInterventionInvoiceReport(models.Model):
         return self._fi_query()
 
     def _fi_query(self):
-        has_sign = "field.intervention.signature" in self.env
-        presented = (
-            SQL("EXISTS (SELECT 1 FROM field_intervention_signature s WHERE s.intervention_id = fi.id)")
-            if has_sign
-            else SQL("FALSE")
-        )
-        refused = (
-            SQL(
-                "EXISTS (SELECT 1 FROM field_intervention_signature s WHERE s.intervention_id = fi.id "
-                "AND s.status = 'refused')"
-            )
-            if has_sign
-            else SQL("FALSE")
-        )
-        reserves = (
-            SQL("COALESCE(fi.has_reserves, FALSE)")
-            if "has_reserves" in self.env["field.intervention"]
-            else SQL("FALSE")
-        )
+        """The rows of the report (the KPIs aggregate the same query)."""
         return SQL(
             """
             SELECT fi.id AS id,
@@ -111,9 +93,9 @@ class FieldInterventionInvoiceReport(models.Model):
                    (posted.invoice_date - fi.signed_date::date)::float AS lead_time,
                    1 AS presented_count,
                    (fi.state = 'signed')::int AS signed_count,
-                   (fi.state = 'disputed' OR %(refused)s OR %(reserves)s)::int AS disputed_count,
+                   (fi.state = 'disputed' OR refusal.refused OR fi.has_reserves IS TRUE)::int AS disputed_count,
                    (posted.id IS NOT NULL)::int AS invoiced_count,
-                   CASE WHEN fi.state = 'disputed' OR %(refused)s OR %(reserves)s THEN 100.0 ELSE 0.0 END
+                   CASE WHEN fi.state = 'disputed' OR refusal.refused OR fi.has_reserves IS TRUE THEN 100.0 ELSE 0.0 END
                        AS dispute_rate,
                    CASE WHEN fi.state != 'signed' THEN NULL
                         WHEN posted.id IS NOT NULL THEN 100.0 ELSE 0.0 END AS invoiced_rate,
@@ -124,6 +106,12 @@ class FieldInterventionInvoiceReport(models.Model):
               FROM field_intervention fi
               JOIN res_company rc ON rc.id = fi.company_id
          LEFT JOIN account_move posted ON posted.id = fi.invoice_id AND posted.state = 'posted'
+         LEFT JOIN LATERAL (
+                   SELECT EXISTS (
+                          SELECT 1 FROM field_intervention_signature s
+                           WHERE s.intervention_id = fi.id AND s.status = 'refused'
+                          ) AS refused
+                   ) refusal ON TRUE
          LEFT JOIN LATERAL (
                    SELECT MIN(rel.user_id) AS user_id
                      FROM field_intervention_res_users_rel rel
@@ -153,9 +141,7 @@ class FieldInterventionInvoiceReport(models.Model):
                                WHERE part.intervention_id = fi.id
                           ), 0) AS amount
                    ) estimate ON TRUE
-             WHERE fi.state IN ('signed', 'disputed') OR %(presented)s
-            """,
-            refused=refused,
-            reserves=reserves,
-            presented=presented,
+             WHERE fi.state IN ('signed', 'disputed')
+                OR EXISTS (SELECT 1 FROM field_intervention_signature s WHERE s.intervention_id = fi.id)
+            """
         )

@@ -93,16 +93,16 @@ class TestInvoiceCron(FieldInterventionInvoiceCommon):
             self._sign(ok_1 | broken_group | ok_2 | archived)
         self.part_b.action_archive()
 
-        original = type(self.env["field.intervention"])._fi_prepare_direct_invoice_lines
+        original = type(self.env["field.intervention"])._fi_prepare_invoice_line
 
-        def prepare_lines(intervention, data):
+        def prepare_line(intervention, item, data):
             if intervention == broken_group:
                 raise ValueError("unexpected failure")
-            return original(intervention, data)
+            return original(intervention, item, data)
 
         with (
             freeze_time("2026-03-17 17:00"),
-            patch.object(type(self.env["field.intervention"]), "_fi_prepare_direct_invoice_lines", prepare_lines),
+            patch.object(type(self.env["field.intervention"]), "_fi_prepare_invoice_line", prepare_line),
         ):
             first = self._run_cron(batch_size=3)
             second_run = self._run_cron(batch_size=3)
