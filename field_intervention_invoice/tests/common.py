@@ -1,54 +1,32 @@
-import base64
-import io
 from datetime import datetime, timedelta
-from unittest.mock import patch
-
-from PIL import Image, ImageDraw
 
 from odoo import Command
-from odoo.tests.common import TransactionCase
-from odoo.tools.pdf import PdfFileWriter
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-
-def signature_png():
-    """A small non-blank PNG signature, base64 encoded."""
-    image = Image.new("RGBA", (120, 40), (255, 255, 255, 0))
-    ImageDraw.Draw(image).line((5, 30, 60, 5, 115, 30), fill=(0, 0, 0, 255), width=3)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return base64.b64encode(buffer.getvalue()).decode()
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.field_intervention.tests.common import MANAGER_GROUP, TECHNICIAN_GROUP
+from odoo.addons.field_intervention_sign.tests.common import FiSignCase, make_signature_png
 
 
-def blank_pdf():
-    """A one-page PDF: reports render as HTML in tests unless forced."""
-    writer = PdfFileWriter()
-    writer.addBlankPage(200, 200)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+class FieldInterventionInvoiceCommon(FiSignCase, AccountTestInvoicingCommon):
+    """On top of field_intervention_sign's fixture and of Odoo's invoicing test base (a French
+    company of its own with the French chart of accounts: accounts, taxes, journals): a
+    field-service project billed per intervention, two technicians, a billing user and a
+    customer with a contract pricelist; helpers to build, finish and sign interventions."""
 
+    country_code = "FR"
 
-class FieldInterventionInvoiceCommon(TransactionCase):
-    """A French company with a field-service project, two technicians, a billing user and a
-    customer with a pricelist; helpers to build, finish and sign interventions."""
+    @classmethod
+    def setup_independent_user(cls):
+        # the fixture is built as the superuser, as the rest of the chain; each test acts as the
+        # user who does the job (technician, billing)
+        return None
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, tz="Europe/Paris"))
-        # the signed report is a real PDF (the report itself renders as HTML in tests)
-        cls.startClassPatcher(
-            patch.object(type(cls.env["field.intervention"]), "_fi_render_report_pdf", lambda self: blank_pdf())
-        )
-        cls.company = cls.env.company
-        france = cls.env.ref("base.fr")
         cls.company.write(
             {
                 "name": "Chauffage Services SAS",
-                "country_id": france.id,
-                "account_fiscal_country_id": france.id,
                 "street": "1 rue du Four",
                 "zip": "75006",
                 "city": "Paris",
@@ -61,136 +39,45 @@ class FieldInterventionInvoiceCommon(TransactionCase):
         )
         # its own address in the French e-invoicing directory (whatever the database had before)
         cls.company.partner_id.write({"peppol_eas": "0225", "peppol_endpoint": "303265045"})
-        # invoices in euros (through the customer's pricelist) whatever the company currency
-        cls.currency = cls.env.ref("base.EUR")
-        cls.currency.active = True
-        cls.currency.rate_ids.unlink()
-        cls.env["res.currency.rate"].create(
-            {
-                "currency_id": cls.currency.id,
-                "name": "2020-01-01",
-                "rate": 1.0,
-                "company_id": cls.company.id,
-            }
-        )
-        technician = "field_intervention.group_field_intervention_technician"
-        cls.tech_a = mail_new_test_user(
-            cls.env,
-            login="fii_tech_a",
-            name="Alice Tech",
-            groups=technician,
-            company_id=cls.company.id,
-            tz="Europe/Paris",
-        )
-        cls.tech_b = mail_new_test_user(
-            cls.env,
-            login="fii_tech_b",
-            name="Bruno Tech",
-            groups=technician,
-            company_id=cls.company.id,
-            tz="Europe/Paris",
-        )
-        cls.billing = mail_new_test_user(
-            cls.env,
-            login="fii_billing",
-            name="Bea Billing",
-            groups="base.group_user,account.group_account_invoice",
-            company_id=cls.company.id,
-            tz="Europe/Paris",
-        )
-        cls.manager = mail_new_test_user(
-            cls.env,
-            login="fii_manager",
-            name="Marc Manager",
-            groups="field_intervention.group_field_intervention_manager",
-            company_id=cls.company.id,
-            tz="Europe/Paris",
-        )
-        cls.env["hr.employee"].create(
-            [{"name": user.name, "user_id": user.id, "company_id": cls.company.id} for user in (cls.tech_a, cls.tech_b)]
-        )
-        cls.income_account = cls.env["account.account"].create(
-            {
-                "name": "Prestations de services",
-                "code": "706100",
-                "account_type": "income",
-            }
-        )
-        cls.tax_group = cls.env["account.tax.group"].create(
-            {
-                "name": "TVA",
-                "country_id": france.id,
-                "company_id": cls.company.id,
-            }
-        )
-        cls.tax_20 = cls.env["account.tax"].create(
-            {
-                "name": "TVA 20% (test)",
-                "amount": 20.0,
-                "amount_type": "percent",
-                "type_tax_use": "sale",
-                "company_id": cls.company.id,
-                "country_id": france.id,
-                "tax_group_id": cls.tax_group.id,
-            }
-        )
-        cls.tax_10 = cls.env["account.tax"].create(
-            {
-                "name": "TVA 10% (test)",
-                "amount": 10.0,
-                "amount_type": "percent",
-                "type_tax_use": "sale",
-                "company_id": cls.company.id,
-                "country_id": france.id,
-                "tax_group_id": cls.tax_group.id,
-            }
-        )
+        cls.tech_a = cls._fi_create_user("fii_tech_a", "Alice Tech", TECHNICIAN_GROUP)
+        cls.tech_b = cls._fi_create_user("fii_tech_b", "Bruno Tech", TECHNICIAN_GROUP)
+        cls.billing = cls._fi_create_user("fii_billing", "Bea Billing", "base.group_user,account.group_account_invoice")
+        cls.manager = cls._fi_create_user("fii_manager", "Marc Manager", MANAGER_GROUP)
+        cls._fi_create_employees(cls.tech_a | cls.tech_b)
+        # accounts and taxes of the French chart loaded by the invoicing test base
+        cls.income_account = cls.company_data["default_account_revenue"]
+        cls.tax_20 = cls.company_data["default_tax_sale"]
+        cls.tax_10 = cls.env["account.chart.template"].with_company(cls.company).ref("tva_intermediaire")
         uom_hour = cls.env.ref("uom.product_uom_hour")
         product_vals = {
             "property_account_income_id": cls.income_account.id,
             "taxes_id": [Command.set(cls.tax_20.ids)],
             "company_id": cls.company.id,
+            "invoice_policy": "delivery",
         }
-        cls.labour_product = cls.env["product.product"].create(
-            {
-                **product_vals,
-                "name": "Main d'oeuvre technicien",
-                "type": "service",
-                "uom_id": uom_hour.id,
-                "uom_po_id": uom_hour.id,
-                "list_price": 60.0,
-                "invoice_policy": "delivery",
-                "service_type": "timesheet",
-            }
-        )
-        cls.travel_product = cls.env["product.product"].create(
-            {
-                **product_vals,
-                "name": "Déplacement",
-                "type": "service",
-                "uom_id": uom_hour.id,
-                "uom_po_id": uom_hour.id,
-                "list_price": 40.0,
-                "invoice_policy": "delivery",
-            }
-        )
-        cls.part_a = cls.env["product.product"].create(
-            {
-                **product_vals,
-                "name": "Filtre F-200",
-                "type": "consu",
-                "list_price": 12.5,
-                "invoice_policy": "delivery",
-            }
-        )
-        cls.part_b = cls.env["product.product"].create(
-            {
-                **product_vals,
-                "name": "Joint J-10",
-                "type": "consu",
-                "list_price": 30.0,
-                "invoice_policy": "delivery",
-            }
+        service_vals = {**product_vals, "type": "service", "uom_id": uom_hour.id, "uom_po_id": uom_hour.id}
+        cls.labour_product, cls.travel_product, cls.part_a, cls.part_b = cls.env["product.product"].create(
+            [
+                {
+                    **service_vals,
+                    "name": "Main d'oeuvre technicien",
+                    "list_price": 60.0,
+                    "service_type": "timesheet",
+                },
+                {**service_vals, "name": "Déplacement", "list_price": 40.0},
+                {
+                    **product_vals,
+                    "name": "Filtre F-200",
+                    "type": "consu",
+                    "list_price": 12.5,
+                },
+                {
+                    **product_vals,
+                    "name": "Joint J-10",
+                    "type": "consu",
+                    "list_price": 30.0,
+                },
+            ]
         )
         cls.pricelist = cls.env["product.pricelist"].create(
             {
@@ -210,60 +97,29 @@ class FieldInterventionInvoiceCommon(TransactionCase):
             }
         )
         cls.customer = cls._create_customer("Boulangerie Martin SARL", "55210055400013")
-        cls.site = cls.env["res.partner"].create(
-            {
-                "name": "Fournil Lyon",
-                "parent_id": cls.customer.id,
-                "type": "delivery",
-                "street": "3 avenue Jean Jaurès",
-                "zip": "69007",
-                "city": "Lyon",
-                "country_id": france.id,
-            }
-        )
-        cls.project = cls.env["project.project"].create(
-            {
-                "name": "Maintenance chaufferies",
-                "is_field_service": True,
-                "allow_timesheets": True,
-                "allow_billable": True,
-                "company_id": cls.company.id,
-                "labour_product_id": cls.labour_product.id,
-                "travel_product_id": cls.travel_product.id,
-                "intervention_invoice_policy": "per_intervention",
-            }
+        cls.site = cls._fi_create_site(cls.customer, "Fournil Lyon", type="delivery")
+        cls.project = cls._fi_create_project(
+            "Maintenance chaufferies",
+            privacy_visibility="portal",
+            allow_billable=True,
+            labour_product_id=cls.labour_product.id,
+            travel_product_id=cls.travel_product.id,
+            intervention_invoice_policy="per_intervention",
         )
         cls.task = cls._create_task(cls.customer, cls.site)
         cls.date = datetime(2026, 3, 10, 8, 0)
 
     @classmethod
     def _create_customer(cls, name, siret, **vals):
-        return cls.env["res.partner"].create(
-            {
-                "name": name,
-                "is_company": True,
-                "company_registry": siret,
-                "vat": False,
-                "street": "12 rue de la Paix",
-                "zip": "75002",
-                "city": "Paris",
-                "country_id": cls.env.ref("base.fr").id,
-                "property_product_pricelist": cls.pricelist.id,
-                **vals,
-            }
+        """A French company customer on the contract pricelist."""
+        return cls._fi_create_customer(
+            name, company_registry=siret, vat=False, property_product_pricelist=cls.pricelist.id, **vals
         )
 
     @classmethod
     def _create_task(cls, customer, site=None, **vals):
-        return cls.env["project.task"].create(
-            {
-                "name": f"Entretien {customer.name}",
-                "project_id": cls.project.id,
-                "partner_id": customer.id,
-                "intervention_site_id": (site or customer).id,
-                "user_ids": [Command.set((cls.tech_a | cls.tech_b).ids)],
-                **vals,
-            }
+        return cls._fi_create_task(
+            f"Entretien {customer.name}", customer, site or customer, cls.tech_a | cls.tech_b, **vals
         )
 
     @classmethod
@@ -306,7 +162,7 @@ class FieldInterventionInvoiceCommon(TransactionCase):
                     "signer_name": "Jean Martin",
                     "signer_email": "jean.martin@example.com",
                     "signer_role": "device",
-                    "signature": signature_png(),
+                    "signature": make_signature_png(),
                     "reserves": reserves or "",
                     "refusal_reason": "Travail non conforme" if refuse else "",
                 },

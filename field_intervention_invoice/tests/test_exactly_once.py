@@ -8,7 +8,7 @@ from odoo.tests import tagged
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
-from .common import blank_pdf, signature_png
+from odoo.addons.field_intervention_sign.tests.common import fake_report_pdf, make_signature_png
 
 
 @tagged("-at_install", "post_install")
@@ -64,12 +64,12 @@ class TestExactlyOnce(TransactionCase):
             }
         )
         intervention.action_done()
-        with patch.object(type(intervention), "_fi_render_report_pdf", lambda self: blank_pdf()):
+        with patch.object(type(intervention), "_fi_render_report_pdf", fake_report_pdf):
             intervention._fi_submit_signature(
                 {
                     "decision": "sign",
                     "signer_name": "Jean Martin",
-                    "signature": signature_png(),
+                    "signature": make_signature_png(),
                     "signer_role": "device",
                 },
                 {"user": env.user},
