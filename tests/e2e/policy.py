@@ -245,6 +245,8 @@ FIELDS = {
     "ir.actions.report": {},
     "ir.attachment": {},
     "mail.mail": {},
+    # the sale order path of the invoicing (field_intervention_invoice/models/sale_order_line.py)
+    "sale.order.line": {},
 }
 for _model in (
     "field.intervention.signature",
