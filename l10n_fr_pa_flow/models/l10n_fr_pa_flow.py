@@ -5,6 +5,8 @@ import logging
 import uuid
 from datetime import timedelta
 
+from psycopg2.errors import UniqueViolation
+
 from odoo import api, fields, models
 
 from ..tools.pa_client import PaError
@@ -291,6 +293,11 @@ class L10nFrPaFlow(models.Model):
             except PaError as error:
                 _logger.info("Lifecycle polling of %s failed: %s", company.name, error.message)
                 continue
+            except UniqueViolation:
+                # a callback recorded one of these flows meanwhile: the next run reads the page again
+                _logger.info("Lifecycle polling of %s met a flow recorded meanwhile", company.name)
+                more = True
+                continue
             done += count
             more = more or full
         self.env["ir.cron"]._notify_progress(done=done, remaining=1 if more else 0)
@@ -367,6 +374,9 @@ class L10nFrPaFlow(models.Model):
                 "Callback flow %s of %s not processed: %s", remote.get("flowId"), company_sudo.name, error.message
             )
             return "retry"
+        except UniqueViolation:
+            # the polling (or a twin callback) recorded the same flow meanwhile: it is recorded once
+            return "ok"
         return "ok"
 
     def _update_ack(self, remote):
