@@ -6,10 +6,8 @@ import hashlib
 import hmac
 import io
 import json
-import subprocess
 import sys
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -18,7 +16,8 @@ import requests
 from lxml import etree
 from pypdf import PdfWriter
 
-from .odoo_server import ROOT, free_port
+from .odoo_server import ROOT
+from .pa_client import Pa, PaSimulator
 
 SELLER, BUYER = "552100554", "493000013"
 CDAR = "urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100"
@@ -64,65 +63,6 @@ def facturx(number="FAC/2026/00042", **kwargs):
     return buffer.getvalue()
 
 
-class Pa:
-    """A client of the simulator: token, standard routes, control API."""
-
-    def __init__(self, url):
-        self.url = url
-        self.http = requests.Session()
-        self.http.trust_env = False  # loopback only, never a proxy
-        self.token = None
-
-    def get_token(self, client_id="demo", client_secret="demo"):
-        response = self.http.post(
-            f"{self.url}/oauth/token",
-            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret},
-            timeout=10,
-        )
-        return response
-
-    def auth(self):
-        if not self.token:
-            self.token = self.get_token().json()["access_token"]
-        return {"Authorization": f"Bearer {self.token}"}
-
-    def deposit(self, data, info=None, file_type="application/pdf", info_type="application/json", **info_kw):
-        info = info if info is not None else self.flow_info(data, **info_kw)
-        files = {
-            "flowInfo": (None, info if isinstance(info, (str, bytes)) else json.dumps(info), info_type),
-            "file": ("facture.pdf" if file_type == "application/pdf" else "facture.xml", data, file_type),
-        }
-        return self.http.post(f"{self.url}/v1/flows", files=files, headers=self.auth(), timeout=30)
-
-    @staticmethod
-    def flow_info(data, syntax="Factur-X", tracking=None, **extra):
-        return {
-            "trackingId": tracking or str(uuid.uuid4()),
-            "name": "facture.pdf",
-            "processingRule": "B2B",
-            "flowSyntax": syntax,
-            "flowProfile": "Extended-CTC-FR" if syntax != "CDAR" else "Basic",
-            "sha256": hashlib.sha256(data).hexdigest(),
-            **extra,
-        }
-
-    def search(self, where, limit=None, headers=None):
-        body = {"where": where} if limit is None else {"where": where, "limit": limit}
-        return self.http.post(f"{self.url}/v1/flows/search", json=body, headers=headers or self.auth(), timeout=10)
-
-    def get(self, flow_id, doc_type=None):
-        params = {"docType": doc_type} if doc_type else None
-        return self.http.get(f"{self.url}/v1/flows/{flow_id}", params=params, headers=self.auth(), timeout=10)
-
-    def control(self, path, payload=None):
-        if payload is None:
-            response = self.http.get(f"{self.url}/_sim/{path}", timeout=30)
-        else:
-            response = self.http.post(f"{self.url}/_sim/{path}", json=payload, timeout=70)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-
 class WebhookReceiver:
     """A loopback HTTP server that keeps the webhook calls it receives."""
 
@@ -151,26 +91,11 @@ class WebhookReceiver:
 
 
 @pytest.fixture(scope="module")
-def simulator():
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "setup" / "pa_simulator.py"), "--host", "127.0.0.1", "--port", str(port),
-         "--client-id", "demo", "--client-secret", "demo", "--webhook-secret", "s3cret"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            requests.get(f"{url}/_sim/state", timeout=1)
-            break
-        except requests.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the simulator did not start: {process.stderr.read()}") from None
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+def simulator(tmp_path_factory):
+    simulator = PaSimulator(tmp_path_factory.mktemp("pa"), webhook_secret="s3cret")
+    simulator.start()
+    yield simulator.url
+    simulator.stop()
 
 
 @pytest.fixture
