@@ -36,7 +36,8 @@ Control API (not part of the standard; no auth, loopback clients only), all JSON
                         "label", "reasonCode", "reason", "statusDate": ISO date-time,
                         "webhook": bool (default: when a webhook URL is set), "duplicate": bool}
   GET  /_sim/flows     every flow with what was read from it (invoice, parsed CDAR), oldest first
-  GET  /_sim/requests  the requests received on the standard routes (method, path, status)
+  GET  /_sim/requests  the requests received on the standard routes (method, path, status; for
+                        deposits: trackingId, flowId and ackStatus)
   GET  /_sim/webhooks  the webhook deliveries (status answered by the receiver)
   POST /_sim/reset     forget flows, requests, tokens and deliveries; mode back to accept
 Standard library only (lxml and pypdf are used when importable, as in the suite's virtualenv).
@@ -909,7 +910,7 @@ class Handler(BaseHTTPRequestHandler):
     def dispatch(self, method):
         url = urllib.parse.urlsplit(self.path)
         path, query = url.path, urllib.parse.parse_qs(url.query, keep_blank_values=True)
-        self.status_sent = None
+        self.status_sent, self.note = None, {}
         if path.startswith("/_sim/"):
             return self.control(method, path, query)
         platform = self.platform
@@ -938,7 +939,7 @@ class Handler(BaseHTTPRequestHandler):
             with platform.lock:
                 platform.requests.append(
                     {"method": method, "path": path, "status": self.status_sent,
-                     "seconds": round(time.monotonic() - started, 4)}
+                     "seconds": round(time.monotonic() - started, 4), **self.note}
                 )  # fmt: skip
 
     def route(self, method, path):
@@ -1011,6 +1012,8 @@ class Handler(BaseHTTPRequestHandler):
             info = json.loads(info_bytes.decode(info_headers.get_content_charset() or "utf-8"))
         except (UnicodeDecodeError, ValueError) as error:
             raise ApiError(400, f"flowInfo is not JSON: {error}", "INVALID_FIELD_FORMAT") from error
+        if isinstance(info, dict) and isinstance(info.get("trackingId"), str):
+            self.note["trackingId"] = info["trackingId"]  # the request log tells the retries apart
         check_flow_info(info)
         file_headers, data = parts["file"]
         file_type = file_headers.get_content_type() if file_headers["Content-Type"] else None
@@ -1023,6 +1026,7 @@ class Handler(BaseHTTPRequestHandler):
         if file_type != expected:
             raise ApiError(422, f"a {info['flowSyntax']} flow is sent as {expected}, not {file_type}")
         answer, __ = platform.deposit(info, file_headers.get_filename(), data)
+        self.note.update(flowId=answer["flowId"], ackStatus=answer["acknowledgement"]["status"])
         if mode and mode["mode"] == "delay":
             time.sleep(float(mode.get("seconds") or 1))  # stored, but answered late (a lost answer)
         self.send(202, answer)

@@ -8,6 +8,7 @@ import io
 import json
 import sys
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -312,6 +313,9 @@ def test_faults_then_recovery(pa):
             headers=pa.auth(), timeout=1,
         )  # fmt: skip
     retry = pa.deposit(pdf, pa.flow_info(pdf, tracking="late-1")).json()
+    time.sleep(2.5)  # the late answer is logged when it is written
+    attempts = [r for r in pa.control("requests")["requests"] if r.get("trackingId") == "late-1"]
+    assert sorted(r.get("ackStatus") for r in attempts) == ["Error", "Ok"]
     assert retry["acknowledgement"]["details"][0]["reasonCode"] == "AlreadyExistingFlow"
     accepted = [f for f in pa.control("flows")["flows"] if f["flow"]["acknowledgement"]["status"] == "Ok"
                 and f["flow"]["flowType"] == "CustomerInvoice"]  # fmt: skip
