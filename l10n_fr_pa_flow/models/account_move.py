@@ -1,0 +1,399 @@
+import io
+import uuid
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter
+
+from ..tools.cdar import ROLE_BUYER, ROLE_SELLER, LifecycleMessage, Party, build_cdar
+from ..tools.trusted import check_pa_trusted, pa_trusted
+from .l10n_fr_pa_status import APPROVED, ATTENTION, STATUSES, TERMINAL
+
+PA_MOVE_FIELDS = frozenset(
+    {
+        "l10n_fr_pa_flow_ids",
+        "l10n_fr_pa_status_ids",
+        "l10n_fr_pa_deposit_state",
+        "l10n_fr_pa_deposit_reason",
+        "l10n_fr_pa_status",
+        "l10n_fr_pa_attention",
+        "l10n_fr_pa_deposit_date",
+        "l10n_fr_pa_acceptance_date",
+        "l10n_fr_pa_cash_date",
+        "l10n_fr_pa_collected_sent",
+        "l10n_fr_pa_collection_delta",
+    }
+)
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    l10n_fr_pa_flow_ids = fields.One2many("l10n_fr_pa.flow", "move_id", string="Platform Flows", readonly=True)
+    l10n_fr_pa_status_ids = fields.One2many(
+        "l10n_fr_pa.status", "move_id", string="Platform Statuses", readonly=True
+    )
+    l10n_fr_pa_deposit_state = fields.Selection(
+        [("queued", "To Deposit"), ("sent", "Deposited"), ("error", "Rejected")],
+        string="Platform Deposit",
+        compute="_compute_l10n_fr_pa_deposit",
+        store=True,
+        index=True,
+        copy=False,
+    )
+    l10n_fr_pa_deposit_reason = fields.Text(
+        string="Deposit Rejection", compute="_compute_l10n_fr_pa_deposit", store=True, copy=False
+    )
+    l10n_fr_pa_deposit_date = fields.Datetime(
+        string="Deposit Date", compute="_compute_l10n_fr_pa_deposit", store=True, copy=False
+    )
+    l10n_fr_pa_status = fields.Selection(
+        STATUSES, string="Platform Status", compute="_compute_l10n_fr_pa_status", store=True, index=True, copy=False
+    )
+    l10n_fr_pa_attention = fields.Boolean(
+        string="Platform Problem",
+        compute="_compute_l10n_fr_pa_status",
+        store=True,
+        copy=False,
+        help="The platform rejected the invoice, or the customer refused or disputes it.",
+    )
+    l10n_fr_pa_acceptance_date = fields.Datetime(
+        string="Approval Date", compute="_compute_l10n_fr_pa_status", store=True, copy=False
+    )
+    l10n_fr_pa_cash_date = fields.Datetime(
+        string="Collection Date", compute="_compute_l10n_fr_pa_status", store=True, copy=False
+    )
+    l10n_fr_pa_collected_sent = fields.Monetary(
+        string="Collected (Sent)",
+        readonly=True,
+        copy=False,
+        help="Amount already declared collected (212 Encaissée) to the platform.",
+    )
+    l10n_fr_pa_collection_delta = fields.Monetary(
+        string="Collection to Declare",
+        compute="_compute_l10n_fr_pa_collection_delta",
+        store=True,
+        copy=False,
+    )
+
+    @api.depends("l10n_fr_pa_flow_ids.state", "l10n_fr_pa_flow_ids.submitted_at", "l10n_fr_pa_flow_ids.reason_code")
+    def _compute_l10n_fr_pa_deposit(self):
+        for move in self:
+            flows = move.l10n_fr_pa_flow_ids.filtered(
+                lambda flow: flow.flow_type == "CustomerInvoice" and flow.state != "cancelled"
+            ).sorted("id")
+            current = flows[-1:] if flows else flows
+            move.l10n_fr_pa_deposit_state = current.state or False
+            move.l10n_fr_pa_deposit_reason = (
+                self.env["l10n_fr_pa.flow"]._reason_label(current.reason_code)
+                + (f"\n{current.reason_message}" if current.reason_message else "")
+                if current.state == "error"
+                else False
+            )
+            submitted = flows.filtered("submitted_at").mapped("submitted_at")
+            move.l10n_fr_pa_deposit_date = min(submitted) if submitted else False
+
+    @api.depends("l10n_fr_pa_status_ids.code", "l10n_fr_pa_status_ids.date", "l10n_fr_pa_deposit_state")
+    def _compute_l10n_fr_pa_status(self):
+        for move in self:
+            statuses = move.l10n_fr_pa_status_ids.filtered("code").sorted(lambda status: (status.date, status.id))
+            terminal = statuses.filtered(lambda status: status.code in TERMINAL)
+            current = (terminal or statuses)[-1:]
+            move.l10n_fr_pa_status = current.code or False
+            move.l10n_fr_pa_attention = move.l10n_fr_pa_deposit_state == "error" or current.code in ATTENTION
+            approved = statuses.filtered(lambda status: status.code in APPROVED)
+            move.l10n_fr_pa_acceptance_date = approved[:1].date or False
+            cashed = statuses.filtered(lambda status: status.code == "212")
+            move.l10n_fr_pa_cash_date = cashed[-1:].date or False
+
+    @api.depends("payment_state", "amount_residual", "l10n_fr_pa_collected_sent", "l10n_fr_pa_deposit_state")
+    def _compute_l10n_fr_pa_collection_delta(self):
+        for move in self:
+            if not move._l10n_fr_pa_declares_collection():
+                move.l10n_fr_pa_collection_delta = 0.0
+                continue
+            move.l10n_fr_pa_collection_delta = move._l10n_fr_pa_collected() - move.l10n_fr_pa_collected_sent
+
+    # ------------------------------------------------------------------
+    # CRUD: the platform fields are the exchange's own
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_pa_trusted(self, {name for vals in vals_list for name in vals if name in PA_MOVE_FIELDS})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_pa_trusted(self, {name for name in vals if name in PA_MOVE_FIELDS})
+        return super().write(vals)
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted.filtered(lambda move: move._l10n_fr_pa_to_deposit())._l10n_fr_pa_enqueue()
+        return posted
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_l10n_fr_pa_deposit(self):
+        """Deposit again (new trackingId) the invoices the platform rejected, once corrected, and
+        deposit those posted before the connection was set up. Others are left as they are."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(self.env._("Only billing users may deposit invoices on the platform."))
+        self.check_access("write")
+        moves = self.filtered(
+            lambda move: move._l10n_fr_pa_to_deposit() and move.l10n_fr_pa_deposit_state in (False, "error")
+        )
+        moves._l10n_fr_pa_enqueue()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if moves else "warning",
+                "message": self.env._(
+                    "%(count)s invoice(s) queued for the platform; %(skipped)s not concerned or already deposited.",
+                    count=len(moves),
+                    skipped=len(self - moves),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Deposit
+    # ------------------------------------------------------------------
+    def _l10n_fr_pa_to_deposit(self):
+        """Whether the invoice goes through the company's platform: a posted customer invoice or
+        credit note of a French company, to a French business customer (B2B e-invoicing)."""
+        self.ensure_one()
+        return bool(
+            self.move_type in ("out_invoice", "out_refund")
+            and self.state == "posted"
+            and self.company_id._l10n_fr_pa_ready()
+            and self.commercial_partner_id._l10n_fr_pa_is_french_business()
+        )
+
+    def _l10n_fr_pa_enqueue(self):
+        """Queue the deposit of the invoices (no network call here: the cron deposits). A
+        rejected deposit is replaced by a new flow with a new trackingId."""
+        if not self:
+            return self.env["l10n_fr_pa.flow"]
+        with pa_trusted():
+            flow_model = self.env["l10n_fr_pa.flow"].sudo()
+            flow_model.search(
+                [("move_id", "in", self.ids), ("flow_type", "=", "CustomerInvoice"), ("state", "=", "error")]
+            ).write({"state": "cancelled"})
+            flows = flow_model.create(
+                [
+                    {
+                        "company_id": move.company_id.id,
+                        "move_id": move.id,
+                        "flow_type": "CustomerInvoice",
+                        "processing_rule": "B2B",
+                        "tracking_id": str(uuid.uuid4()),
+                    }
+                    for move in self
+                ]
+            )
+        self.env.ref("l10n_fr_pa_flow.ir_cron_l10n_fr_pa_deposit")._trigger()
+        return flows
+
+    def _l10n_fr_pa_invoice_file(self, syntax):
+        """(file name, bytes, syntax) of the invoice to deposit: its Factur-X PDF (the one
+        already generated when the invoice was sent, else rendered now with the CII XML of
+        account_edi_ubl_cii embedded), or the CII XML alone."""
+        self.ensure_one()
+        xml, __ = self.env["account.edi.xml.cii"]._export_invoice(self)
+        base_name = (self.name or str(self.id)).replace("/", "_")
+        if syntax == "CII":
+            return f"{base_name}.xml", xml, "CII"
+        attachment_sudo = self.sudo().invoice_pdf_report_id
+        if attachment_sudo:
+            return attachment_sudo.name, attachment_sudo.raw, "Factur-X"
+        report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        pdf, __ = report._render_qweb_pdf("account.account_invoices", self.ids)
+        reader = OdooPdfFileReader(io.BytesIO(pdf), strict=False)
+        writer = OdooPdfFileWriter()
+        writer.cloneReaderDocumentRoot(reader)
+        writer.addAttachment("factur-x.xml", xml, subtype="text/xml")
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        return f"{base_name}.pdf", buffer.getvalue(), "Factur-X"
+
+    def _l10n_fr_pa_activity_user(self):
+        """Who gets the activities of the invoice's platform problems."""
+        self.ensure_one()
+        return self.invoice_user_id or self.create_uid
+
+    def _l10n_fr_pa_deposit_rejected(self, flow):
+        """The platform refused the deposit: say why on the invoice, with an activity."""
+        reason = flow._reason_label(flow.reason_code)
+        body = Markup("%s<br/>%s") % (
+            self.env._("The approved platform rejected the invoice: %(reason)s", reason=reason),
+            flow.reason_message or "",
+        )
+        self._l10n_fr_pa_alert(
+            body, self.env._("Platform rejected %(invoice)s: correct it, then Deposit Again", invoice=self.name)
+        )
+
+    def _l10n_fr_pa_alert(self, body, summary):
+        self.ensure_one()
+        move_sudo = self.sudo()
+        move_sudo.message_post(body=body, message_type="notification", subtype_xmlid="mail.mt_note")
+        user = self._l10n_fr_pa_activity_user()
+        move_sudo.activity_schedule(
+            "mail.mail_activity_data_todo", summary=summary, note=body, user_id=user.id or self.env.uid
+        )
+
+    # ------------------------------------------------------------------
+    # Lifecycle in
+    # ------------------------------------------------------------------
+    @api.model
+    def _l10n_fr_pa_match_invoice(self, company, message):
+        """The invoice a lifecycle message is about: number, date and seller SIREN (the
+        trackingId of the deposit is not in the message)."""
+        if company.partner_id._l10n_fr_pa_siren() != message.seller_siren:
+            return self.browse()
+        return (
+            self.sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    ("name", "=", message.invoice_number),
+                    ("invoice_date", "=", message.invoice_date),
+                    ("state", "=", "posted"),
+                ],
+                limit=1,
+            )
+            .with_env(self.env)
+        )
+
+    def _l10n_fr_pa_status_received(self, status):
+        """A status arrived: the problems ones open an activity for billing."""
+        self.ensure_one()
+        if status.code not in ATTENTION:
+            return
+        label = status._status_label(status.code)
+        body = Markup("%s<br/>%s") % (
+            self.env._(
+                "Platform status %(code)s %(label)s on %(date)s.",
+                code=status.code,
+                label=label,
+                date=fields.Datetime.to_string(status.date),
+            ),
+            " ".join(part for part in (status.reason_code, status.reason) if part),
+        )
+        self._l10n_fr_pa_alert(body, self.env._("%(invoice)s: %(label)s", invoice=self.name, label=label))
+
+    def _l10n_fr_pa_record_own_status(self, flow):
+        """Our own lifecycle flow (212) was deposited: it joins the invoice's history."""
+        self.ensure_one()
+        self.env["l10n_fr_pa.status"].sudo().create(
+            {
+                "company_id": self.company_id.id,
+                "move_id": self.id,
+                "code": flow.status_code,
+                "label": self.env["l10n_fr_pa.status"]._status_label(flow.status_code),
+                "date": flow.submitted_at or fields.Datetime.now(),
+                "amount": flow.amount,
+                "currency_id": flow.currency_id.id,
+                "source": "company",
+                "pa_flow_id": flow.pa_flow_id or flow.tracking_id,
+                "invoice_number": self.name,
+                "invoice_date": self.invoice_date,
+                "seller_siren": self.company_id.partner_id._l10n_fr_pa_siren(),
+            }
+        )
+
+    # ------------------------------------------------------------------
+    # Payment status out (212 Encaissée)
+    # ------------------------------------------------------------------
+    def _l10n_fr_pa_declares_collection(self):
+        """Whether the company declares the collections of this invoice (212): a deposited
+        invoice with services (their VAT is due on receipt of payment)."""
+        self.ensure_one()
+        return bool(
+            self.move_type == "out_invoice"
+            and self.l10n_fr_pa_deposit_state == "sent"
+            and self._l10n_fr_pa_has_services()
+        )
+
+    def _l10n_fr_pa_has_services(self):
+        lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        return any(not line.product_id or line.product_id.type == "service" for line in lines)
+
+    def _l10n_fr_pa_collected(self):
+        """Amount collected so far, tax included: what reconciled payments settled. A payment
+        registered but not yet matched with the bank ('in_payment') is not cash yet: the amount
+        already declared stands; a reversed or unpaid invoice has collected nothing."""
+        self.ensure_one()
+        if self.payment_state in ("paid", "partial"):
+            return self.amount_total - self.amount_residual
+        if self.payment_state == "in_payment":
+            return self.l10n_fr_pa_collected_sent
+        return 0.0
+
+    @api.model
+    def _l10n_fr_pa_enqueue_collections(self):
+        """Queue a 212 Encaissée for each new amount collected; a collection undone after it was
+        declared goes to billing (the lifecycle has no status that withdraws a 212)."""
+        moves = self.sudo().search([("l10n_fr_pa_collection_delta", "!=", 0)], limit=500)
+        flows = self.env["l10n_fr_pa.flow"]
+        with pa_trusted():
+            for move in moves:
+                delta = move.l10n_fr_pa_collection_delta
+                if move.currency_id.compare_amounts(delta, 0) > 0:
+                    flows |= move._l10n_fr_pa_enqueue_collection(delta)
+                else:
+                    move._l10n_fr_pa_alert(
+                        self.env._(
+                            "A collection of %(amount)s already declared to the platform (212 Encaissée) was undone "
+                            "(payment unreconciled or reversed). The standard has no status to withdraw it: "
+                            "check with the platform.",
+                            amount=-delta,
+                        ),
+                        self.env._("%(invoice)s: declared collection undone", invoice=move.name),
+                    )
+                move.l10n_fr_pa_collected_sent = move._l10n_fr_pa_collected()
+        return flows
+
+    def _l10n_fr_pa_enqueue_collection(self, amount):
+        self.ensure_one()
+        return (
+            self.env["l10n_fr_pa.flow"]
+            .sudo()
+            .create(
+                {
+                    "company_id": self.company_id.id,
+                    "move_id": self.id,
+                    "flow_type": "CustomerInvoiceLC",
+                    "processing_rule": "B2B",
+                    "status_code": "212",
+                    "amount": amount,
+                    "currency_id": self.currency_id.id,
+                }
+            )
+        )
+
+    def _l10n_fr_pa_collection_file(self, flow):
+        """(file name, CDAR bytes) of our 212 Encaissée lifecycle flow."""
+        self.ensure_one()
+        siren = self.company_id.partner_id._l10n_fr_pa_siren() or ""
+        message = LifecycleMessage(
+            message_id=flow.tracking_id,
+            name=self.env._("Collected"),
+            status_code=flow.status_code,
+            status_label="Encaissée",
+            invoice_number=self.name,
+            invoice_date=self.invoice_date,
+            type_code="381" if self.move_type == "out_refund" else "380",
+            seller_siren=siren,
+            issued_at=fields.Datetime.now(),
+            sender=Party(siren, ROLE_SELLER),
+            recipient=Party(self.commercial_partner_id._l10n_fr_pa_siren() or "", ROLE_BUYER),
+            amount=flow.amount,
+            currency=flow.currency_id.name or "EUR",
+        )
+        return f"CDAR_{flow.status_code}_{(self.name or '').replace('/', '_')}_{flow.id}.xml", build_cdar(message)

@@ -1,0 +1,131 @@
+import base64
+import logging
+
+from odoo import api, fields, models
+
+from ..tools.cdar import CdarError, parse_cdar
+from ..tools.trusted import check_pa_trusted
+
+_logger = logging.getLogger(__name__)
+
+# XP Z12-012, lifecycle statuses of an invoice ("CDV")
+STATUSES = [
+    ("200", "Deposited"),
+    ("201", "Issued by the platform"),
+    ("202", "Received by the platform"),
+    ("203", "Made available"),
+    ("204", "Taken over"),
+    ("205", "Approved"),
+    ("206", "Partially approved"),
+    ("207", "Disputed"),
+    ("208", "Suspended"),
+    ("209", "Completed"),
+    ("210", "Refused"),
+    ("211", "Payment sent"),
+    ("212", "Collected"),
+    ("213", "Rejected"),
+]
+TERMINAL = frozenset({"210", "212", "213"})
+# statuses that need billing's attention: an activity and a message on the invoice
+ATTENTION = frozenset({"207", "210", "213"})
+APPROVED = frozenset({"205", "206"})
+
+
+class L10nFrPaStatus(models.Model):
+    """A lifecycle status of an invoice, as the platform (or we, for 212) sent it. Append-only:
+    one line per lifecycle flow (its flowId is unique), in the order of the statuses' dates
+    whatever the order they arrived in."""
+
+    _name = "l10n_fr_pa.status"
+    _description = "Approved Platform Invoice Status"
+    _order = "date desc, id desc"
+    _rec_name = "code"
+
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    move_id = fields.Many2one("account.move", string="Invoice", index=True, readonly=True, ondelete="restrict")
+    code = fields.Selection(STATUSES, string="Status", readonly=True, index=True)
+    label = fields.Char(string="Platform Label", readonly=True, help="The label the message carried.")
+    date = fields.Datetime(string="Status Date", readonly=True, required=True, index=True)
+    received_at = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    reason_code = fields.Char(readonly=True)
+    reason = fields.Text(readonly=True)
+    amount = fields.Monetary(readonly=True, help="Amount collected (212 Encaissée).")
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    source = fields.Selection([("platform", "Platform"), ("company", "Our Company")], readonly=True, required=True)
+    pa_flow_id = fields.Char(string="Platform Flow ID", readonly=True, required=True)
+    message_id = fields.Char(string="Message ID", readonly=True)
+    invoice_number = fields.Char(readonly=True)
+    invoice_date = fields.Date(readonly=True)
+    seller_siren = fields.Char(string="Seller SIREN", readonly=True)
+    error = fields.Text(string="Reading Error", readonly=True, help="Why the message could not be read or matched.")
+    file = fields.Binary(string="Message", attachment=True, readonly=True)
+
+    _sql_constraints = [
+        ("pa_flow_unique", "unique(company_id, pa_flow_id)", "A lifecycle flow is recorded once."),
+    ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_pa_trusted(self)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # append-only: even the module's code does not change a recorded status
+        check_pa_trusted(self)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        check_pa_trusted(self)
+
+    @api.model
+    def _status_label(self, code):
+        return dict(self._fields["code"]._description_selection(self.env)).get(code, code)
+
+    @api.model
+    def _record_lifecycle(self, company, pa_flow_id, content):
+        """Record the CDAR ``content`` of the lifecycle flow ``pa_flow_id`` (caller: the module's
+        trusted code, after the platform answered or the callback's signature was checked)."""
+        values = {
+            "company_id": company.id,
+            "pa_flow_id": pa_flow_id,
+            "source": "platform",
+            "file": base64.b64encode(content or b""),
+        }
+        try:
+            message = parse_cdar(content)
+        except CdarError as error:
+            _logger.info("Lifecycle flow %s of %s unreadable: %s", pa_flow_id, company.name, error)
+            values.update({"date": fields.Datetime.now(), "error": str(error)})
+            return self.sudo().create(values)
+        codes = dict(STATUSES)
+        values.update(
+            {
+                "code": message.status_code if message.status_code in codes else False,
+                "label": message.status_label,
+                "date": message.issued_at,
+                "reason_code": message.reason_code,
+                "reason": message.reason,
+                "amount": float(message.amount) if message.amount is not None else 0.0,
+                "message_id": message.message_id,
+                "invoice_number": message.invoice_number,
+                "invoice_date": message.invoice_date,
+                "seller_siren": message.seller_siren,
+            }
+        )
+        move = self.env["account.move"]._l10n_fr_pa_match_invoice(company, message)
+        if move:
+            values.update({"move_id": move.id, "currency_id": move.currency_id.id})
+        else:
+            values["error"] = self.env._(
+                "No invoice %(number)s of %(date)s from SIREN %(siren)s.",
+                number=message.invoice_number,
+                date=message.invoice_date,
+                siren=message.seller_siren,
+            )
+        if message.status_code not in codes:
+            values["error"] = self.env._("Unknown status code %(code)s.", code=message.status_code)
+        status = self.sudo().create(values)
+        if move:
+            move._l10n_fr_pa_status_received(status)
+        return status

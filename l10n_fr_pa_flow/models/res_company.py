@@ -1,0 +1,53 @@
+from odoo import fields, models
+
+from ..tools.pa_client import PaClient
+
+SECRET_GROUPS = "base.group_system,account.group_account_manager"
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    l10n_fr_pa_enabled = fields.Boolean(
+        string="Send through an Approved Platform",
+        help="Deposit the posted invoices and credit notes of French business customers on the "
+        "company's approved platform (PA) and follow their lifecycle.",
+    )
+    l10n_fr_pa_base_url = fields.Char(string="Platform API URL", help="Base URL of the AFNOR Flow Service API.")
+    l10n_fr_pa_token_url = fields.Char(string="Platform Token URL", help="OAuth2 client-credentials token URL.")
+    l10n_fr_pa_client_id = fields.Char(string="Platform Client ID", groups=SECRET_GROUPS)
+    l10n_fr_pa_client_secret = fields.Char(string="Platform Client Secret", groups=SECRET_GROUPS)
+    l10n_fr_pa_webhook_secret = fields.Char(
+        string="Platform Webhook Secret",
+        groups=SECRET_GROUPS,
+        help="Shared secret of the platform's callbacks: they are signed with the header "
+        "X-PA-Signature: sha256=<HMAC-SHA256 of the body>.",
+    )
+    l10n_fr_pa_flow_syntax = fields.Selection(
+        [("Factur-X", "Factur-X (PDF with CII XML)"), ("CII", "CII XML")],
+        string="Deposited Format",
+        default="Factur-X",
+        required=True,
+    )
+    l10n_fr_pa_poll_cursor = fields.Char(
+        string="Lifecycle Cursor",
+        groups=SECRET_GROUPS,
+        help="updatedAt of the last lifecycle flow read from the platform.",
+    )
+
+    def _l10n_fr_pa_client(self):
+        """The connector of the company's platform (reads the secrets: callers checked rights)."""
+        self.ensure_one()
+        company_sudo = self.sudo()
+        return PaClient(
+            self.env,
+            company_sudo.l10n_fr_pa_base_url,
+            company_sudo.l10n_fr_pa_token_url,
+            company_sudo.l10n_fr_pa_client_id,
+            company_sudo.l10n_fr_pa_client_secret,
+        )
+
+    def _l10n_fr_pa_ready(self):
+        """Whether the company deposits through a platform."""
+        self.ensure_one()
+        return bool(self.l10n_fr_pa_enabled and self.country_code == "FR" and self.l10n_fr_pa_base_url)
