@@ -5,7 +5,8 @@ loopback) through the connector's scheduled action, beside posting the same N in
 Posting: N draft customer invoices of French business customers (two lines, TVA 20 %) posted by
 ``action_post`` in batches of --batch, as billing does from the list.
 Deposit: the connector's scheduled action (l10n_fr_pa_flow's deposit queue), run until the queue
-is empty: each invoice's file is built, its sha256 computed, ``POST /v1/flows`` sent (OAuth2
+is empty: each invoice's file is built (--syntax CII: the CII XML; Factur-X: the PDF with the XML,
+rendered by wkhtmltopdf when the invoice was never printed), its sha256 computed, ``POST /v1/flows`` sent (OAuth2
 token, multipart flowInfo + file), the acknowledgement stored. The simulator checks each request
 as the OpenAPI defines it and reads the invoice back from the file.
 
@@ -109,9 +110,10 @@ def setup_invoices(env, n):
     return moves
 
 
-def configure_pa(env, url):
+def configure_pa(env, url, syntax):
     env.company.sudo().write(
         {
+            "l10n_fr_pa_flow_syntax": syntax,
             "l10n_fr_pa_enabled": True,
             "l10n_fr_pa_base_url": url,
             "l10n_fr_pa_token_url": f"{url}/oauth/token",
@@ -144,12 +146,12 @@ def simulator_flows(url):
         return json.loads(response.read())["flows"]
 
 
-def run(env, url, n=1000, batch=100, warmup=10):
+def run(env, url, n=1000, batch=100, warmup=10, syntax="CII"):
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))
-    print(f"setting up {n} draft invoices (+{warmup} to warm up)...", flush=True)
+    print(f"setting up {n} draft invoices (+{warmup} to warm up), deposited as {syntax}...", flush=True)
     moves = setup_invoices(env, n + warmup)
     warm, moves = moves[:warmup], moves[warmup:]
-    configure_pa(env, url)
+    configure_pa(env, url, syntax)
     warm.action_post()
     run_deposit_cron(env)
     posting, deposit = Meter("post (account.move.action_post)"), Meter("deposit on the PA (scheduled action)")
@@ -195,6 +197,12 @@ def main():
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("-n", type=int, default=1000, help="number of invoices")
     parser.add_argument("--batch", type=int, default=100, help="invoices posted per action_post call")
+    parser.add_argument(
+        "--syntax",
+        choices=("CII", "Factur-X"),
+        default="CII",
+        help="deposited format (Factur-X renders each invoice's PDF with wkhtmltopdf when it has none yet)",
+    )
     parser.add_argument("--addons-path", default=f"/opt/odoo/18.0/addons,{ROOT}")
     parser.add_argument("--db_host", default="127.0.0.1")
     parser.add_argument("--db_user", default="odoo")
@@ -220,7 +228,7 @@ def main():
         registry = odoo.modules.registry.Registry(args.database)
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            run(env, simulator.url, n=args.n, batch=args.batch)
+            run(env, simulator.url, n=args.n, batch=args.batch, syntax=args.syntax)
             cr.rollback()
     finally:
         simulator.stop()
