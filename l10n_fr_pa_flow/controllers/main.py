@@ -1,6 +1,6 @@
 import json
 
-from odoo import http
+from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
 
@@ -12,6 +12,7 @@ class PaWebhookController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
+        readonly=False,
     )
     def l10n_fr_pa_webhook(self, company_id, **kwargs):
         """The platform's callback (WebhookCallbackContent), signed with the company's secret."""
@@ -20,8 +21,10 @@ class PaWebhookController(http.Controller):
             payload = json.loads(body or b"{}")
         except ValueError:
             payload = None
-        env = request.env(su=True)
-        status = env["l10n_fr_pa.flow"]._l10n_fr_pa_webhook(
+        # the platform is no user: the exchange's own user, without superuser rights until the
+        # model has checked the signature
+        flows = request.env(user=SUPERUSER_ID, su=False)["l10n_fr_pa.flow"]
+        status = flows._l10n_fr_pa_webhook(
             company_id, body, request.httprequest.headers.get("X-PA-Signature", ""), payload
         )
         codes = {"ok": 200, "retry": 503, "unknown": 404}

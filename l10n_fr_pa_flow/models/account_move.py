@@ -32,9 +32,7 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     l10n_fr_pa_flow_ids = fields.One2many("l10n_fr_pa.flow", "move_id", string="Platform Flows", readonly=True)
-    l10n_fr_pa_status_ids = fields.One2many(
-        "l10n_fr_pa.status", "move_id", string="Platform Statuses", readonly=True
-    )
+    l10n_fr_pa_status_ids = fields.One2many("l10n_fr_pa.status", "move_id", string="Platform Statuses", readonly=True)
     l10n_fr_pa_deposit_state = fields.Selection(
         [("queued", "To Deposit"), ("sent", "Deposited"), ("error", "Rejected")],
         string="Platform Deposit",
@@ -325,11 +323,15 @@ class AccountMove(models.Model):
         return any(not line.product_id or line.product_id.type == "service" for line in lines)
 
     def _l10n_fr_pa_collected(self):
-        """Amount collected so far, tax included: what reconciled payments settled. A payment
-        registered but not yet matched with the bank ('in_payment') is not cash yet: the amount
-        already declared stands; a reversed or unpaid invoice has collected nothing."""
+        """Amount collected so far, tax included. 'paid' (reconciled; in Community the state of
+        any fully settled invoice) is the whole amount; 'partial' what the reconciled payments
+        settled; 'in_payment' (with the accountant app: registered, not yet matched with the
+        bank) is not cash yet, so the amount already declared stands; an unpaid or reversed
+        invoice has collected nothing."""
         self.ensure_one()
-        if self.payment_state in ("paid", "partial"):
+        if self.payment_state == "paid":
+            return self.amount_total
+        if self.payment_state == "partial":
             return self.amount_total - self.amount_residual
         if self.payment_state == "in_payment":
             return self.l10n_fr_pa_collected_sent

@@ -60,7 +60,7 @@ class L10nFrPaStatus(models.Model):
     error = fields.Text(string="Reading Error", readonly=True, help="Why the message could not be read or matched.")
     file = fields.Binary(string="Message", attachment=True, readonly=True)
 
-    _sql_constraints = [
+    _sql_constraints = [  # noqa: RUF012
         ("pa_flow_unique", "unique(company_id, pa_flow_id)", "A lifecycle flow is recorded once."),
     ]
 

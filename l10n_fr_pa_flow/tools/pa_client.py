@@ -55,8 +55,8 @@ class PaClient:
     # -- transport -------------------------------------------------------------------------
     def _http(self, method, url, **kwargs):
         """The one network call: ``requests.request`` with timeouts."""
-        kwargs.setdefault("timeout", TIMEOUT)
-        return requests.request(method, url, **kwargs)
+        timeout = kwargs.pop("timeout", TIMEOUT)
+        return requests.request(method, url, timeout=timeout, **kwargs)
 
     def _send(self, method, url, **kwargs):
         _ = self.env._

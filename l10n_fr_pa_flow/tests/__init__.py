@@ -1,0 +1,6 @@
+from . import test_cdar
+from . import test_deposit
+from . import test_lifecycle
+from . import test_collection
+from . import test_security
+from . import test_webhook

@@ -1,0 +1,68 @@
+from odoo.tests import tagged
+
+from odoo.addons.l10n_fr_pa_flow.tools.cdar import parse_cdar
+
+from .common import PaCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCollection(PaCommon):
+    def pay(self, move, amount):
+        register = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"amount": amount, "payment_date": "2026-12-15"})
+        )
+        return register._create_payments()
+
+    def test_212_on_full_payment(self):
+        move = self.post_invoice()
+        self.deposit()
+        self.pay(move, 120.0)
+        self.assertEqual(move.payment_state, "paid")
+        self.deposit()
+        lifecycle = self.flows(move, "CustomerInvoiceLC")
+        self.assertRecordValues(lifecycle, [{"status_code": "212", "amount": 120.0, "state": "sent"}])
+        info = self.pa.deposits()[-1]
+        self.assertEqual((info["flowSyntax"], info["processingRule"]), ("CDAR", "B2B"))
+        message = parse_cdar(self.pa.files[lifecycle.pa_flow_id])
+        self.assertEqual((message.status_code, message.amount, message.invoice_number), ("212", 120, move.name))
+        self.assertEqual(message.seller_siren, "303265045")
+        self.assertEqual(move.l10n_fr_pa_collected_sent, 120.0)
+        self.assertEqual(move.l10n_fr_pa_status, "212")
+        self.assertEqual(move.l10n_fr_pa_status_ids.source, "company")
+        self.deposit()
+        self.assertEqual(len(self.flows(move, "CustomerInvoiceLC")), 1, "declared once")
+
+    def test_partial_payments_and_goods(self):
+        move = self.post_invoice()
+        goods = self.post_invoice(product=self.goods)
+        self.deposit()
+        self.pay(move, 50.0)
+        self.pay(goods, 60.0)
+        self.deposit()
+        self.assertEqual(move.payment_state, "partial")
+        self.assertEqual(self.flows(move, "CustomerInvoiceLC").mapped("amount"), [50.0])
+        self.assertFalse(self.flows(goods, "CustomerInvoiceLC"), "goods: VAT is due on delivery, no 212")
+        self.pay(move, 70.0)
+        self.deposit()
+        self.assertEqual(self.flows(move, "CustomerInvoiceLC").mapped("amount"), [50.0, 70.0])
+
+    def test_not_deposited_declares_nothing(self):
+        move = self.post_invoice()
+        self.pay(move, 120.0)
+        self.env["account.move"]._l10n_fr_pa_enqueue_collections()
+        self.assertFalse(self.flows(move, "CustomerInvoiceLC"))
+
+    def test_reversal_after_declaration(self):
+        move = self.post_invoice()
+        self.deposit()
+        payment = self.pay(move, 120.0)
+        self.deposit()
+        self.assertEqual(move.payment_state, "paid")
+        payment.move_id.line_ids.remove_move_reconcile()
+        self.assertEqual(move.payment_state, "not_paid")
+        self.deposit()
+        self.assertEqual(len(self.flows(move, "CustomerInvoiceLC")), 1, "no negative 212")
+        self.assertIn("undone", move.activity_ids.summary)
+        self.assertEqual(move.l10n_fr_pa_collected_sent, 0.0)
