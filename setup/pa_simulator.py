@@ -994,6 +994,7 @@ class Handler(BaseHTTPRequestHandler):
         platform = self.platform
         mode = platform.take_mode(("fail", "delay"))
         if mode and mode["mode"] == "fail":
+            self.note_tracking_id(body)
             status = mode.get("status") or 503
             headers = {"Retry-After": "1"} if status in (429, 503) else None
             raise ApiError(status, "simulated failure", headers=headers)
@@ -1030,6 +1031,16 @@ class Handler(BaseHTTPRequestHandler):
         if mode and mode["mode"] == "delay":
             time.sleep(float(mode.get("seconds") or 1))  # stored, but answered late (a lost answer)
         self.send(202, answer)
+
+    def note_tracking_id(self, body):
+        """The trackingId of a deposit refused before its checks, for the request log (best effort)."""
+        try:
+            parts = parse_multipart(body, self.headers.get("Content-Type"))
+            info = json.loads(parts["flowInfo"][1])
+        except (ApiError, KeyError, ValueError):
+            return
+        if isinstance(info, dict) and isinstance(info.get("trackingId"), str):
+            self.note["trackingId"] = info["trackingId"]
 
     def search_flows(self, body, query, path):
         content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()

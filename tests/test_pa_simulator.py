@@ -294,6 +294,8 @@ def test_faults_then_recovery(pa):
     assert_error(pa.deposit(pdf, info), 429, "TOO_MANY_REQUESTS")
     assert_error(pa.deposit(pdf, info), 429)
     assert pa.deposit(pdf, info).json()["acknowledgement"]["status"] == "Ok"
+    logged = [r["status"] for r in pa.control("requests")["requests"] if r.get("trackingId") == info["trackingId"]]
+    assert logged == [429, 429, 202]
     pa.control("mode", {"mode": "fail", "status": 503})  # until changed
     for __ in range(3):
         assert_error(pa.deposit(pdf, info), 503, "RESOURCE_ERROR")
