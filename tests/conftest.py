@@ -12,7 +12,13 @@ import pytest
 from .odoo_server import OdooServer
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-ADDONS = ("field_intervention", "field_intervention_sign", "field_intervention_invoice")
+ADDONS = (
+    "field_intervention",
+    "field_intervention_sign",
+    "field_intervention_invoice",
+    "l10n_fr_pa_flow",
+    "field_intervention_pa",
+)
 
 
 @pytest.fixture(scope="session")

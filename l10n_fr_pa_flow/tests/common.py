@@ -51,6 +51,7 @@ class FakePa:
         self.deposit_answers = []  # queued answers of POST /v1/flows: "503", "timeout", ("Error", code)
         self.tokens_issued = 0
         self.expire_tokens = False
+        self.submitted_at = "2026-12-01T09:00:00Z"
 
     def __call__(self, client, method, url, **kwargs):
         path = url.removeprefix(BASE_URL)
@@ -104,8 +105,8 @@ class FakePa:
         flow = {
             "flowId": flow_id,
             "trackingId": info["trackingId"],
-            "submittedAt": "2026-12-01T09:00:00Z",
-            "updatedAt": "2026-12-01T09:00:00Z",
+            "submittedAt": self.submitted_at,
+            "updatedAt": self.submitted_at,
             "flowType": "CustomerInvoiceLC" if info["flowSyntax"] == "CDAR" else "CustomerInvoice",
             "flowDirection": "Out",
             "flowSyntax": info["flowSyntax"],

@@ -132,6 +132,9 @@ REPORT_PROTECTED = (
     "invoice_line_ids",
     "invoice_id",
     "invoice_error",
+    # field_intervention_pa: the status of its invoice on the approved platform (computed)
+    "fi_pa_status",
+    "fi_pa_attention",
 )
 
 
@@ -204,11 +207,35 @@ FIELDS = {
     # SQL views of the billing analysis: read only
     "field.intervention.invoice.report": {},
     "field.intervention.invoice.kpi": {},
+    "field.intervention.cash.report": {},
+    "field.intervention.cash.kpi": {},
+    # the approved platform exchange (l10n_fr_pa_flow): evidence, written by its own methods only
+    "l10n_fr_pa.flow": {},
+    "l10n_fr_pa.flow.attempt": {},
+    "l10n_fr_pa.status": {},
     # --- fields our addons add to core models (state "any": one fixture record) -------------
     "account.analytic.line": {"intervention_id": NOBODY},
     "account.move": fields_of(
         NOBODY,
-        ("fi_from_intervention", "fi_check_state", "fi_check_reasons", "fi_intervention_ids", "fi_intervention_count"),
+        (
+            "fi_from_intervention",
+            "fi_check_state",
+            "fi_check_reasons",
+            "fi_intervention_ids",
+            "fi_intervention_count",
+            # l10n_fr_pa_flow: set by the platform exchange only (deposit, lifecycle, collections)
+            "l10n_fr_pa_flow_ids",
+            "l10n_fr_pa_status_ids",
+            "l10n_fr_pa_deposit_state",
+            "l10n_fr_pa_deposit_reason",
+            "l10n_fr_pa_deposit_date",
+            "l10n_fr_pa_status",
+            "l10n_fr_pa_attention",
+            "l10n_fr_pa_acceptance_date",
+            "l10n_fr_pa_cash_date",
+            "l10n_fr_pa_collected_sent",
+            "l10n_fr_pa_collection_delta",
+        ),
     ),
     "account.move.line": fields_of(NOBODY, ("intervention_id", "fi_invoice_claim")),
     "project.task": {
@@ -251,6 +278,11 @@ for _model in (
     "field.intervention.sign.event",
     "field.intervention.invoice.report",
     "field.intervention.invoice.kpi",
+    "field.intervention.cash.report",
+    "field.intervention.cash.kpi",
+    "l10n_fr_pa.flow",
+    "l10n_fr_pa.flow.attempt",
+    "l10n_fr_pa.status",
     "res.company",
     "res.config.settings",
 ):
@@ -270,6 +302,11 @@ CREATE = {
     "field.intervention.sign.request": may("tech_own", "manager", states=ANY),
     "field.intervention.invoice.report": NOBODY,
     "field.intervention.invoice.kpi": NOBODY,
+    "field.intervention.cash.report": NOBODY,
+    "field.intervention.cash.kpi": NOBODY,
+    "l10n_fr_pa.flow": NOBODY,
+    "l10n_fr_pa.flow.attempt": NOBODY,
+    "l10n_fr_pa.status": NOBODY,
 }
 UNLINK = {
     # a draft or cancelled report never presented for signature, by the dispatcher
@@ -285,6 +322,11 @@ UNLINK = {
     "field.intervention.sign.request": may("tech_own", states=ANY),
     "field.intervention.invoice.report": NOBODY,
     "field.intervention.invoice.kpi": NOBODY,
+    "field.intervention.cash.report": NOBODY,
+    "field.intervention.cash.kpi": NOBODY,
+    "l10n_fr_pa.flow": NOBODY,
+    "l10n_fr_pa.flow.attempt": NOBODY,
+    "l10n_fr_pa.status": NOBODY,
 }
 
 READERS = may("tech_own", "manager", "billing")
@@ -324,7 +366,11 @@ METHODS = {
         "action_fi_view_interventions": may("billing", states=ANY),
         "button_cancel": may("billing", states=ANY),
         "button_draft": NOBODY,  # only a posted or cancelled invoice goes back to draft
+        # billing queues the (re-)deposit; on an invoice not concerned it changes nothing
+        "action_l10n_fr_pa_deposit": may("billing", states=ANY),
     },
+    # testing the platform connection: accounting administrators (not a probed role)
+    "res.config.settings": {"action_l10n_fr_pa_test_connection": NOBODY},
     "mail.mail": {"process_email_queue": NOBODY},
 }
 # permitted calls that change the record: the matrix runs them on a fresh copy of the fixture

@@ -1,0 +1,112 @@
+from datetime import date, datetime
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from odoo.addons.field_intervention_invoice.tests.common import FieldInterventionInvoiceCommon
+from odoo.addons.l10n_fr_pa_flow.tests.common import BASE_URL, TOKEN_URL, FakePa
+from odoo.addons.l10n_fr_pa_flow.tools import pa_client
+
+
+@tagged("-at_install", "post_install")
+class TestPaBridge(FieldInterventionInvoiceCommon):
+    """Invoices born from interventions on their way to cash through the (fake) platform."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {
+                "l10n_fr_pa_enabled": True,
+                "l10n_fr_pa_base_url": BASE_URL,
+                "l10n_fr_pa_token_url": TOKEN_URL,
+                "l10n_fr_pa_client_id": "client",
+                "l10n_fr_pa_client_secret": "secret",
+                "l10n_fr_pa_flow_syntax": "CII",
+                "l10n_fr_pa_poll_cursor": False,
+                "fi_billing_user_id": cls.billing.id,
+                "fi_pa_stuck_days": 5,
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        pa_client._TOKENS.clear()
+        self.pa = FakePa()
+        pa = self.pa
+        self.startPatcher(
+            patch.object(pa_client.PaClient, "_http", lambda client, method, url, **kw: pa(client, method, url, **kw))
+        )
+        self.startPatcher(patch.object(type(self.env["ir.cron"]), "_trigger", lambda self, at=None: None))
+
+    def _deposited_invoice(self, day):
+        with freeze_time(datetime(2026, 3, day, 10, 0)):
+            intervention = self._create_done_intervention(start=datetime(2026, 3, day, 7, 0))
+            self._sign(intervention)
+        invoice = self._invoice_of(intervention)
+        with freeze_time(datetime(2026, 3, day + 1, 9, 0)):
+            invoice.invoice_date = date(2026, 3, day + 1)
+            invoice.action_post()
+            self.pa.submitted_at = f"2026-03-{day + 1:02d}T10:00:00Z"
+            self.env["l10n_fr_pa.flow"]._cron_deposit()
+        self.assertEqual(invoice.l10n_fr_pa_deposit_state, "sent")
+        return intervention, invoice
+
+    def test_refusal_flags_intervention(self):
+        intervention, invoice = self._deposited_invoice(2)
+        self.assertFalse(intervention.fi_pa_attention)
+        self.pa.add_lifecycle(invoice, "210", datetime(2026, 3, 5, 9, 0), reason_code="PRIX", reason="Tarif erroné")
+        self.env["l10n_fr_pa.flow"]._cron_poll_lifecycle()
+        intervention.invalidate_recordset(["fi_pa_status", "fi_pa_attention"])
+        self.assertTrue(intervention.with_user(self.manager).fi_pa_attention)
+        self.assertEqual(intervention.with_user(self.tech_a).fi_pa_status, "210")
+        self.assertIn("Tarif erroné", intervention.message_ids[0].body)
+        self.assertEqual(invoice.activity_ids.user_id, self.billing, "the company's billing responsible")
+
+    def test_vat_on_debits_declares_no_collection(self):
+        self.company.fi_vat_on_debits = True
+        __, invoice = self._deposited_invoice(2)
+        self.assertFalse(invoice._l10n_fr_pa_declares_collection())
+        self.company.fi_vat_on_debits = False
+        self.assertTrue(invoice._l10n_fr_pa_declares_collection())
+
+    def test_to_cash_kpis_and_stuck_list(self):
+        __, fast = self._deposited_invoice(2)  # signed on the 2nd, deposited on the 3rd
+        self.pa.add_lifecycle(fast, "205", datetime(2026, 3, 5, 10, 0))
+        self.pa.add_lifecycle(fast, "212", datetime(2026, 3, 12, 10, 0), amount=fast.amount_total)
+        __, slow = self._deposited_invoice(4)  # signed on the 4th, deposited on the 5th
+        self.pa.add_lifecycle(slow, "205", datetime(2026, 3, 9, 10, 0))
+        self.pa.add_lifecycle(slow, "212", datetime(2026, 3, 25, 10, 0), amount=slow.amount_total)
+        __, stuck = self._deposited_invoice(6)  # deposited on the 7th, never approved
+        self.env["l10n_fr_pa.flow"]._cron_poll_lifecycle()
+
+        with freeze_time(datetime(2026, 3, 31, 10, 0)):
+            report = self.env["field.intervention.cash.report"].with_user(self.billing)
+            rows = {row.invoice_id: row for row in report.search([("invoice_id", "in", (fast | slow | stuck).ids)])}
+            self.assertEqual(len(rows), 3)
+            self.assertAlmostEqual(rows[fast].sign_to_deposit, 1.0)
+            self.assertAlmostEqual(rows[fast].deposit_to_acceptance, 2.0)
+            self.assertAlmostEqual(rows[fast].acceptance_to_cash, 7.0)
+            self.assertAlmostEqual(rows[fast].sign_to_cash, 10.0)
+            self.assertFalse(rows[fast].is_stuck)
+            self.assertEqual(rows[stuck].stuck_step, "acceptance")
+            self.assertTrue(rows[stuck].is_stuck)
+            self.assertEqual(
+                report.search([("is_stuck", "=", True), ("id", "in", [r.id for r in rows.values()])]).invoice_id, stuck
+            )
+
+            kpi = self.env["field.intervention.cash.kpi"].with_user(self.manager)
+            (month,) = kpi.search(
+                [("dimension", "=", "all"), ("month", "=", "2026-03-01"), ("company_id", "=", self.company.id)]
+            )
+            self.assertEqual((month.invoice_count, month.cashed_count, month.stuck_count), (3, 2, 1))
+            # signature to collection: 10 days and 21 days
+            self.assertAlmostEqual(month.sign_to_cash_mean, 15.5)
+            self.assertAlmostEqual(month.sign_to_cash_median, 15.5)
+            self.assertAlmostEqual(month.sign_to_deposit_median, 1.0)
+            by_customer = kpi.search([("dimension", "=", "customer"), ("partner_id", "=", self.customer.id)])
+            self.assertEqual(by_customer.invoice_count, 3)
+            by_technician = kpi.search([("dimension", "=", "technician"), ("technician_id", "!=", False)])
+            self.assertEqual(sum(by_technician.mapped("invoice_count")), 3)
