@@ -34,8 +34,9 @@ STATUS_FIELDS = ["code", "date", "reason_code", "reason", "amount", "source", "p
 def pa(world, erp, server, tmp_path_factory):
     """The simulator, and the company's platform connection pointing at it (client, secret,
     webhook secret written by the administrator as in the settings)."""
-    installed = erp("ir.module.module", "search_count", [("name", "=", "l10n_fr_pa_flow"), ("state", "=", "installed")])
-    assert installed, "l10n_fr_pa_flow must be installed in FI_TEST_DB (FI_ADDONS in setup/lib.sh)"
+    addons = ("l10n_fr_pa_flow", "field_intervention_pa")
+    installed = erp("ir.module.module", "search_count", [("name", "in", addons), ("state", "=", "installed")])
+    assert installed == 2, f"{addons} must be installed in FI_TEST_DB (FI_ADDONS in setup/lib.sh)"
     simulator = PaSimulator(
         tmp_path_factory.mktemp("pa"),
         client_id="odoo-e2e",
@@ -58,6 +59,7 @@ def pa(world, erp, server, tmp_path_factory):
             "l10n_fr_pa_client_secret": "e2e-client-secret",
             "l10n_fr_pa_webhook_secret": WEBHOOK_SECRET,
             "l10n_fr_pa_flow_syntax": "Factur-X",
+            "fi_billing_user_id": world.billing,  # who follows the platform's problems up
         },
     )
     client = Pa(simulator.url)
@@ -397,11 +399,16 @@ def test_09_refused_by_the_customer(world, erp, pg, pa):
         fields=["summary", "user_id"],
     )  # fmt: skip
     assert len(activities) == 1 and name in activities[0]["summary"], activities
-    billing_group = erp.ref("account.group_account_invoice")
-    assert erp("res.users", "search_count", [("id", "=", activities[0]["user_id"][0]),
-                                              ("groups_id", "in", [billing_group])])  # fmt: skip
-    flagged = erp("field.intervention", "read", [intervention], ["fi_pa_attention", "fi_pa_status"])[0]
+    assert activities[0]["user_id"][0] == world.billing
+    # the intervention shows it, to its technician too, with the reason in its chatter
+    tech = world.web(world.tech_a_login)
+    flagged = tech.call_kw("field.intervention", "read", [[intervention], ["fi_pa_attention", "fi_pa_status"]])[0]
     assert flagged["fi_pa_attention"] is True and flagged["fi_pa_status"] == "210"
+    notes = erp(
+        "mail.message", "search_read", [("model", "=", "field.intervention"), ("res_id", "=", intervention)],
+        fields=["body"],
+    )  # fmt: skip
+    assert any(name in note["body"] and "Tarif horaire" in note["body"] for note in notes), notes
 
 
 def test_10_server_log_is_clean(server, log_start):
