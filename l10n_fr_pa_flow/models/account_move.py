@@ -93,10 +93,18 @@ class AccountMove(models.Model):
             submitted = flows.filtered("submitted_at").mapped("submitted_at")
             move.l10n_fr_pa_deposit_date = min(submitted) if submitted else False
 
-    @api.depends("l10n_fr_pa_status_ids.code", "l10n_fr_pa_status_ids.date", "l10n_fr_pa_deposit_state")
+    @api.depends(
+        "l10n_fr_pa_status_ids.code",
+        "l10n_fr_pa_status_ids.date",
+        "l10n_fr_pa_deposit_state",
+        "l10n_fr_pa_flow_ids.create_date",
+    )
     def _compute_l10n_fr_pa_status(self):
         for move in self:
-            statuses = move.l10n_fr_pa_status_ids.filtered("code").sorted(lambda status: (status.date, status.id))
+            since = move._l10n_fr_pa_redeposited_at()
+            statuses = move.l10n_fr_pa_status_ids.filtered(
+                lambda status, since=since: status.code and (not since or status.date >= since)
+            ).sorted(lambda status: (status.date, status.id))
             terminal = statuses.filtered(lambda status: status.code in TERMINAL)
             current = (terminal or statuses)[-1:]
             move.l10n_fr_pa_status = current.code or False
@@ -113,6 +121,13 @@ class AccountMove(models.Model):
                 move.l10n_fr_pa_collection_delta = 0.0
                 continue
             move.l10n_fr_pa_collection_delta = move._l10n_fr_pa_collected() - move.l10n_fr_pa_collected_sent
+
+    def _l10n_fr_pa_redeposited_at(self):
+        """When the current deposit of an invoice deposited again started (False for a first
+        deposit): the statuses dated before it are those of the rejected deposit."""
+        self.ensure_one()
+        deposits = self.l10n_fr_pa_flow_ids.filtered(lambda flow: flow.flow_type == "CustomerInvoice").sorted("id")
+        return deposits[-1].create_date if len(deposits) > 1 else False
 
     # ------------------------------------------------------------------
     # CRUD: the platform fields are the exchange's own
@@ -135,13 +150,17 @@ class AccountMove(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_l10n_fr_pa_deposit(self):
-        """Deposit again (new trackingId) the invoices the platform rejected, once corrected, and
-        deposit those posted before the connection was set up. Others are left as they are."""
+        """Deposit again (new trackingId) the invoices the platform rejected (Error acknowledgement
+        or 213 Rejetée), once corrected, and deposit those posted before the connection was set
+        up. Others are left as they are."""
         if not self.env.user.has_group("account.group_account_invoice"):
             raise AccessError(self.env._("Only billing users may deposit invoices on the platform."))
         self.check_access("write")
         moves = self.filtered(
-            lambda move: move._l10n_fr_pa_to_deposit() and move.l10n_fr_pa_deposit_state in (False, "error")
+            lambda move: (
+                move._l10n_fr_pa_to_deposit()
+                and (move.l10n_fr_pa_deposit_state in (False, "error") or move.l10n_fr_pa_status == "213")
+            )
         )
         moves._l10n_fr_pa_enqueue()
         return {

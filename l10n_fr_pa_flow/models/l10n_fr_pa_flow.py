@@ -332,7 +332,14 @@ class L10nFrPaFlow(models.Model):
         if status_model.search_count([("company_id", "=", company.id), ("pa_flow_id", "=", flow_id)], limit=1):
             return
         client = client or company._l10n_fr_pa_client()
-        content = client.download(flow_id, "Original")
+        try:
+            content = client.download(flow_id, "Original")
+        except PaError as error:
+            if error.kind != "rejected":
+                raise  # retried with the page: the cursor has not moved past it
+            # a flow the platform cannot give (404...) must not hold the cursor back
+            status_model._record_lifecycle(company, flow_id, b"", error=error.message)
+            return
         status_model._record_lifecycle(company, flow_id, content)
 
     @api.model

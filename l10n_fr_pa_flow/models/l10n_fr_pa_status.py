@@ -83,9 +83,11 @@ class L10nFrPaStatus(models.Model):
         return dict(self._fields["code"]._description_selection(self.env)).get(code, code)
 
     @api.model
-    def _record_lifecycle(self, company, pa_flow_id, content):
+    def _record_lifecycle(self, company, pa_flow_id, content, error=None):
         """Record the CDAR ``content`` of the lifecycle flow ``pa_flow_id`` (caller: the module's
-        trusted code, after the platform answered or the callback's signature was checked)."""
+        trusted code, after the platform answered or the callback's signature was checked).
+        What cannot be read or matched is recorded too, with the reason (``error``: why there
+        is no content)."""
         values = {
             "company_id": company.id,
             "pa_flow_id": pa_flow_id,
@@ -93,10 +95,12 @@ class L10nFrPaStatus(models.Model):
             "file": base64.b64encode(content or b""),
         }
         try:
+            if error:
+                raise CdarError(error)
             message = parse_cdar(content)
-        except CdarError as error:
-            _logger.info("Lifecycle flow %s of %s unreadable: %s", pa_flow_id, company.name, error)
-            values.update({"date": fields.Datetime.now(), "error": str(error)})
+        except CdarError as unreadable:
+            _logger.info("Lifecycle flow %s of %s unreadable: %s", pa_flow_id, company.name, unreadable)
+            values.update({"date": fields.Datetime.now(), "error": str(unreadable)})
             return self.sudo().create(values)
         codes = dict(STATUSES)
         values.update(

@@ -79,6 +79,10 @@ class FakePa:
         if path.startswith("/v1/flows/"):
             flow_id = path.removeprefix("/v1/flows/")
             self.requests.append((method, path, kwargs.get("params")))
+            if flow_id not in self.files:
+                return response(
+                    404, {"errorCode": "MISSING_RESOURCE", "errorMessage": "Requested resource is Not Found"}
+                )
             return response(200, content=self.files[flow_id])
         return response(404, {"errorCode": "MISSING_RESOURCE"})
 

@@ -1,5 +1,7 @@
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
 from odoo.tests import tagged
 
 from .common import PaCommon
@@ -102,3 +104,33 @@ class TestLifecycle(PaCommon):
             self.poll()
         self.assertEqual(len(self.move.l10n_fr_pa_status_ids), 101)
         self.assertEqual(progress, [{"done": 100, "remaining": 1}, {"done": 1, "remaining": 0}])
+
+    def test_rejected_213_deposited_again(self):
+        """A 213 Rejetée: billing corrects and deposits again; the statuses of the new deposit
+        count, the old ones stay in the history."""
+        self.pa.add_lifecycle(self.move, "213", self.at("2026-12-02 10:00"), reason_code="REJ_SEMAN", reason="BT-48")
+        self.poll()
+        self.assertEqual(self.move.l10n_fr_pa_status, "213")
+        self.assertTrue(self.move.l10n_fr_pa_attention)
+        with freeze_time("2026-12-04 08:00:00"):
+            self.move.with_user(self.billing).action_l10n_fr_pa_deposit()
+            self.deposit()
+        self.assertEqual(len(self.flows(self.move)), 2)
+        self.assertEqual(self.move.l10n_fr_pa_deposit_state, "sent")
+        self.assertFalse(self.move.l10n_fr_pa_status, "the 213 was about the previous deposit")
+        self.pa.add_lifecycle(self.move, "200", self.at("2026-12-04 08:05"))
+        self.poll()
+        self.assertEqual(self.move.l10n_fr_pa_status, "200")
+        self.assertFalse(self.move.l10n_fr_pa_attention)
+        self.assertEqual(len(self.move.l10n_fr_pa_status_ids), 2)
+
+    def test_flow_the_platform_cannot_give(self):
+        """A lifecycle flow the platform answers 404 for is kept with the reason, and does not
+        hold the cursor back."""
+        missing = self.pa.add_lifecycle(self.move, "205", self.at("2026-12-02 10:00"))
+        del self.pa.files[missing["flowId"]]
+        self.pa.add_lifecycle(self.move, "212", self.at("2026-12-10 10:00"), amount=120)
+        self.poll()
+        self.assertEqual(self.move.l10n_fr_pa_status, "212")
+        (kept,) = self.env["l10n_fr_pa.status"].search([("pa_flow_id", "=", missing["flowId"])])
+        self.assertIn("404", kept.error)
