@@ -2,13 +2,14 @@
 # First README command: install what is missing, build the demo database, serve it.
 #   setup/run.sh            -> http://127.0.0.1:8069 (Ctrl-C to stop)
 # Environment: ODOO_SOURCE (folder or archive URL of Odoo 18.0), FI_HOME, FI_DEMO_DB,
-# FI_HTTP_PORT, FI_SMTP_PORT, FI_UPDATE=1 to update the addons of an existing demo database.
+# FI_HTTP_PORT, FI_SMTP_PORT, FI_PA_PORT, FI_UPDATE=1 to update the addons of an existing demo database.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 DB=${FI_DEMO_DB:-field_intervention_demo}
 HTTP_PORT=${FI_HTTP_PORT:-8069}
 SMTP_PORT=${FI_SMTP_PORT:-2525}
+PA_PORT=${FI_PA_PORT:-8090}
 MAILDIR=$FI_HOME/mail
 
 fi_ensure_all
@@ -36,6 +37,19 @@ fi
 
 fi_set_base_url "$DB" "http://127.0.0.1:$HTTP_PORT"
 
+# Invoices leave through an approved platform (PA): a simulator of the AFNOR Flow Service API on
+# loopback (client demo/demo), whose lifecycle webhooks reach the served database's main company.
+if ! (exec 3<>"/dev/tcp/127.0.0.1/$PA_PORT") 2>/dev/null; then
+    COMPANY_ID=$(psql -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" -d "$DB" -tAc \
+        "SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'main_company'")
+    fi_log "starting the PA simulator on 127.0.0.1:$PA_PORT (log: $FI_HOME/pa_simulator.log)"
+    nohup "$FI_VENV/bin/python" "$FI_ROOT/setup/pa_simulator.py" --host 127.0.0.1 --port "$PA_PORT" \
+        --client-id demo --client-secret demo --webhook-secret demo \
+        --webhook-url "http://127.0.0.1:$HTTP_PORT/l10n_fr_pa_flow/webhook/${COMPANY_ID:-1}" \
+        > "$FI_HOME/pa_simulator.log" 2>&1 &
+    echo $! > "$FI_HOME/pa_simulator.pid"
+fi
+
 cat <<TXT
 
   Field Intervention demo: http://127.0.0.1:$HTTP_PORT  (database $DB)
@@ -44,6 +58,7 @@ cat <<TXT
     Portal customer ("Mes interventions"):        client / client
     Administrator / dispatcher:                   admin / admin
   Mails sent by Odoo land in $MAILDIR (Maildir; list: $MAILDIR/index.log)
+  Approved platform (PA) simulator: http://127.0.0.1:$PA_PORT  (client demo / demo; flows: /_sim/flows)
 
 TXT
 fi_odoo -d "$DB" --db-filter="^$DB\$" --http-interface=127.0.0.1 --http-port="$HTTP_PORT" \
