@@ -12,7 +12,7 @@ import pytest
 from .odoo_server import OdooServer
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-ADDONS = ("field_intervention", "field_intervention_sign", "field_intervention_invoice")
+ADDONS = ("field_intervention", "field_intervention_sign", "field_intervention_invoice", "field_intervention_mobile")
 
 
 @pytest.fixture(scope="session")
