@@ -174,7 +174,11 @@ class FieldInterventionMobileApp(http.Controller):
     def fi_app_service_worker(self):
         """The service worker, with the list of files to cache and their version."""
         assets = json.dumps([f"{STATIC}/{name}" for name in ASSETS])
-        head = f"const VERSION = {json.dumps(assets_version())};\nconst APP = {json.dumps(APP_PATH)};\nconst ASSETS = {assets};\n"
+        head = (
+            f"const VERSION = {json.dumps(assets_version())};\n"
+            f"const APP = {json.dumps(APP_PATH)};\n"
+            f"const ASSETS = {assets};\n"
+        )
         body = (STATIC_DIR / "sw.js").read_text(encoding="utf-8")
         return request.make_response(
             head + body,

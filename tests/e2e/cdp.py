@@ -17,8 +17,7 @@ import websocket
 CHROMIUM = os.environ.get("FI_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
 PHONE_UA = (
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0 Mobile Safari/537.36"
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
 )
 
 
@@ -159,15 +158,15 @@ class Page(Connection):
         """Type text into a field and leave it (its change event fires)."""
         self.tap(selector)
         self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
-        self.evaluate(f"(() => {{ const n = document.querySelector({json.dumps(selector)}); n.select && n.select(); }})()")
+        self.evaluate(f"(n => n.select && n.select())(document.querySelector({json.dumps(selector)}))")
         self.send("Input.insertText", text=text)
         self.evaluate(f"document.querySelector({json.dumps(selector)}).blur()")
 
     def draw(self, selector, points):
         """A finger drawing through ``points`` (fractions of the element's box)."""
         box = self.evaluate(
-            f"(() => {{ const n = document.querySelector({json.dumps(selector)}); n.scrollIntoView({{block: 'center'}});"
-            " const r = n.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })()"
+            f"(n => {{ n.scrollIntoView({{block: 'center'}}); const r = n.getBoundingClientRect();"
+            f" return [r.x, r.y, r.width, r.height]; }})(document.querySelector({json.dumps(selector)}))"
         )
         x0, y0, width, height = box
         coords = [{"x": x0 + fx * width, "y": y0 + fy * height} for fx, fy in points]

@@ -47,7 +47,8 @@ class NetProxy:
     def offline(self):
         listener, self._listener = self._listener, None
         if listener:
-            listener.close()
+            self._close(listener)  # shutdown first: a bare close() leaves a blocked accept() listening
+            self._thread.join(timeout=5)
         with self._lock:
             connections, self._connections = self._connections, set()
         for sock in connections:

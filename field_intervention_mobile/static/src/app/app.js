@@ -787,6 +787,7 @@ async function main() {
     await deviceId();
     await loadState();
     render();
+    performance.mark("fi-ready");  // the app is usable (measured by the browser tests)
     window.addEventListener("hashchange", () => {
         state.partQuery = "";
         window.scrollTo(0, 0);

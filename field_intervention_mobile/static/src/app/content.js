@@ -61,7 +61,8 @@ export function buildContent(item) {
         times: item.time_segments.map(([start, end]) => [text(start), text(end)]).sort(compareRows),
         work_description: text(item.work_description),
         findings: text(item.findings),
-        checklist: item.checklist.map((line) => [text(line.name), text(line.result), text(line.note)]),
+        // an unanswered line is false, as the server writes it
+        checklist: item.checklist.map((line) => [text(line.name), line.result || false, text(line.note)]),
         parts: item.parts
             .map((part) => [text(part.name), Number(part.quantity).toFixed(2), text(part.uom)])
             .sort(compareRows),
