@@ -215,10 +215,10 @@ class FieldInterventionMobileOp(models.Model):
                 raise MobileRefusal(
                     "conflict",
                     self.env._(
-                        "Not applied: an earlier %(operation)s of %(name)s from this phone was refused, "
+                        "Not applied: the earlier step %(operation)s of %(name)s from this phone was refused, "
                         "so this step was made on a timer the server does not have. Check the "
                         "intervention and do it again.",
-                        operation=previous,
+                        operation=self._fi_mobile_step_label(previous),
                         name=intervention.name,
                     ),
                 )
@@ -233,6 +233,16 @@ class FieldInterventionMobileOp(models.Model):
         if status != "ok" and parsed["type"] in CHAINED_TYPES and intervention_sudo:
             broken.setdefault(intervention_sudo.id, parsed["type"])
         return status, message
+
+    def _fi_mobile_step_label(self, op_type):
+        """The name of a timer step as the technician's buttons say it."""
+        return {
+            "start": self.env._("Start"),
+            "pause": self.env._("Pause"),
+            "resume": self.env._("Resume"),
+            "stop": self.env._("Stop"),
+            "done": self.env._("Done"),
+        }.get(op_type, op_type)
 
     def _fi_mobile_duplicate_result(self):
         self.ensure_one()
