@@ -1,5 +1,6 @@
 import hashlib
 import json
+import logging
 from datetime import timedelta
 
 from odoo import Command, fields
@@ -8,6 +9,9 @@ from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
 from .common import DAY_URL, FiMobileCase, utc
+
+_logger = logging.getLogger(__name__)
+DAY_BUDGET = 64 * 1024  # bytes of the day of 8 interventions: a phone downloads it on a weak network
 
 
 @tagged("-at_install", "post_install")
@@ -138,3 +142,32 @@ class TestApiDay(FiMobileCase):
         with self.assertRaises(JsonRpcException) as caught, mute_logger("odoo.http"):
             self.make_jsonrpc_request(DAY_URL, {"days": 3})
         self.assertIn("SessionExpired", str(caught.exception))
+
+    def test_day_size_for_eight_interventions(self):
+        """What the phone downloads for a day of 8 interventions with demo-like content."""
+        for index in range(8):
+            intervention = self._intervention(
+                planned=fields.Datetime.now() + timedelta(hours=index),
+                work_description="Contrôle annuel de la chaudière, nettoyage du brûleur, remplacement du filtre.",
+                findings="Vase d'expansion à surveiller ; pression remise à 1,5 bar.",
+            )
+            self.env["field.intervention.part"].create(
+                [
+                    {"intervention_id": intervention.id, "product_id": product.id, "quantity": 1}
+                    for product in (self.part_a, self.part_b)
+                ]
+            )
+            self.env["field.intervention.photo"].create(
+                {"intervention_id": intervention.id, "name": "Plaque", "image": self.b64(self.photo)}
+            )
+        self._login(self.tech)
+        response = self.url_open(
+            DAY_URL,
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {"days": 3}}),
+            headers={"Content-Type": "application/json"},
+        )
+        day = response.json()["result"]
+        self.assertEqual(len(day["interventions"]), 8)
+        size = len(response.content)
+        _logger.info("day of 8 interventions: %s bytes of JSON", size)
+        self.assertLess(size, DAY_BUDGET)

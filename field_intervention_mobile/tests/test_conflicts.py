@@ -215,3 +215,38 @@ class TestConflicts(FiMobileCase):
         )
         self.assertEqual(self.statuses(answer), ["conflict"])
         self.assertIn("was removed", answer["results"][0]["message"])
+
+    def test_signature_marks_done_first(self):
+        """A signature sent after the stop, without Done: the report is marked done (with the
+        checks of the button), then signed."""
+        intervention = self._intervention(work_description="Purge des radiateurs")
+        entry = self.entry(self.day(), intervention)
+        start, stop = self.ago(hours=2), self.ago(hours=1)
+        content = phone_content(
+            entry,
+            times=[[utc(start), utc(stop)]],
+            work="Purge des radiateurs",
+            findings="",
+            checklist=[[line["name"], line["result"], line["note"]] for line in entry["checklist"]],
+            parts=[],
+            photos=[],
+        )
+        answer = self.sync(
+            [
+                self.op(intervention, "start", start),
+                self.op(intervention, "stop", stop),
+                self.op(
+                    intervention,
+                    "sign",
+                    self.ago(minutes=55),
+                    signer_name="Jeanne Durand",
+                    signature=self.signature_png,
+                    content=content,
+                    content_hash=hashlib.sha256(content.encode()).hexdigest(),
+                    consent_text=entry["consent_text"],
+                ),
+            ]
+        )
+        self.assertEqual(self.statuses(answer), ["ok", "ok", "ok"], answer["results"])
+        self.assertEqual(intervention.state, "signed")
+        self.assertTrue(intervention.sudo().signature_id.mobile_offline)
