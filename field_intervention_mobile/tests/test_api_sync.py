@@ -1,5 +1,6 @@
 import hashlib
 import json
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
@@ -187,6 +188,26 @@ class TestApiSync(FiMobileCase):
         self.assertEqual(len(stored), len(ops), "every operation received is kept")
         self.assertEqual(answer["results"][2]["key"], None)
         self.assertEqual(stored.filtered(lambda op: op.payload == "start").status, "error")
+
+    def test_defect_does_not_block_the_queue(self):
+        """An unexpected failure of one operation is an error kept in the log; the others apply."""
+        intervention = self._intervention()
+        Op = type(self.env["field.intervention.mobile.op"])
+        with (
+            patch.object(Op, "_fi_mobile_op_add_photo", side_effect=RuntimeError("defect")),
+            mute_logger("odoo.addons.field_intervention_mobile.models.field_intervention_mobile_op"),
+        ):
+            answer = self.sync(
+                [
+                    self.op(intervention, "add_photo", self.ago(minutes=3), name="x", image=self.b64(self.photo)),
+                    self.op(intervention, "set_text", self.ago(minutes=2), findings="RAS"),
+                ]
+            )
+        self.assertEqual(self.statuses(answer), ["error", "ok"])
+        self.assertIn("could not apply this operation", answer["results"][0]["message"])
+        self.assertFalse(intervention.photo_ids)
+        self.assertEqual(intervention.findings, "RAS")
+        self.assertEqual(self.ops_of(intervention).sorted("id").mapped("status"), ["error", "ok"])
 
     def test_whole_request_refusals(self):
         with self.assertRaises(JsonRpcException) as caught, mute_logger("odoo.http"):
