@@ -171,3 +171,16 @@ class TestApiDay(FiMobileCase):
         size = len(response.content)
         _logger.info("day of 8 interventions: %s bytes of JSON", size)
         self.assertLess(size, DAY_BUDGET)
+
+    def test_phone_app_entry(self):
+        """Technicians open the app from the menu and from "My Interventions"."""
+        action = self.env.ref("field_intervention_mobile.field_intervention_mobile_app_action")
+        self.assertEqual((action.url, action.target), ("/field_intervention/app", "self"))
+        menu = self.env.ref("field_intervention_mobile.field_intervention_mobile_app_menu")
+        Menu = self.env["ir.ui.menu"]
+        self.assertEqual(Menu.with_user(self.tech).search([("id", "=", menu.id)]), menu)
+        self.assertFalse(Menu.with_user(self.billing).search([("id", "=", menu.id)]))
+        Intervention = self.env["field.intervention"].with_user(self.tech)
+        for view_type in ("kanban", "list"):
+            arch = Intervention.get_views([(False, view_type)])["views"][view_type]["arch"]
+            self.assertIn(f'name="{action.id}"', arch, view_type)
