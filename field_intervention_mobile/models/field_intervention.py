@@ -77,7 +77,7 @@ class FieldIntervention(models.Model):
                 limit=MAX_FALLBACK_PRODUCTS,
                 order="default_code, name, id",
             )
-        products = products.filtered("sale_ok").sorted(lambda p: (p.display_name, p.id))
+        products = products.filtered("sale_ok").sorted(lambda p: (p.name, p.default_code or "", p.id))
         return [
             {
                 "id": product.id,

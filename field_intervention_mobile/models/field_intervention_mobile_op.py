@@ -2,10 +2,12 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -15,6 +17,8 @@ from odoo.tools import SQL, format_datetime, plaintext2html
 from odoo.addons.field_intervention.tools.trusted_write import trusted_write
 
 from .field_intervention import canonical_json, utc_string
+
+_logger = logging.getLogger(__name__)
 
 OP_TYPES = (
     "start",
@@ -215,10 +219,10 @@ class FieldInterventionMobileOp(models.Model):
                 raise MobileRefusal(
                     "conflict",
                     self.env._(
-                        "Not applied: an earlier %(operation)s of %(name)s from this phone was refused, "
+                        "Not applied: the earlier step %(operation)s of %(name)s from this phone was refused, "
                         "so this step was made on a timer the server does not have. Check the "
                         "intervention and do it again.",
-                        operation=previous,
+                        operation=self._fi_mobile_step_label(previous),
                         name=intervention.name,
                     ),
                 )
@@ -230,9 +234,30 @@ class FieldInterventionMobileOp(models.Model):
         except (UserError, AccessError, MissingError) as error:
             # what the buttons refuse online (rights, states, values): the technician's message
             status, message = "error", str(error.args[0]) if error.args else str(error)
+        except psycopg2.OperationalError:
+            raise  # a concurrent update: Odoo replays the whole request
+        except Exception:
+            # a defect must not block the phone's queue forever: the operation is kept as an error
+            _logger.exception("Offline operation %s could not be applied", op_sudo.key)
+            status, message = (
+                "error",
+                self.env._(
+                    "The server could not apply this operation: it is kept in the offline sync log for the office."
+                ),
+            )
         if status != "ok" and parsed["type"] in CHAINED_TYPES and intervention_sudo:
             broken.setdefault(intervention_sudo.id, parsed["type"])
         return status, message
+
+    def _fi_mobile_step_label(self, op_type):
+        """The name of a timer step as the technician's buttons say it."""
+        return {
+            "start": self.env._("Start"),
+            "pause": self.env._("Pause"),
+            "resume": self.env._("Resume"),
+            "stop": self.env._("Stop"),
+            "done": self.env._("Done"),
+        }.get(op_type, op_type)
 
     def _fi_mobile_duplicate_result(self):
         self.ensure_one()

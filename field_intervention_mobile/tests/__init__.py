@@ -1,0 +1,3 @@
+from . import test_api_day
+from . import test_api_sync
+from . import test_conflicts
