@@ -75,22 +75,20 @@ class NetProxy:
                 client, __ = listener.accept()
             except OSError:
                 return  # closed: offline
-            try:
-                upstream = socket.create_connection((LOOPBACK, self.target_port), timeout=10)
-            except OSError:
-                self._close(client)
-                continue
-            upstream.settimeout(None)
             with self._lock:
-                self._connections.update((client, upstream))
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+                self._connections.add(client)
+            threading.Thread(target=self._pump, args=(client,), daemon=True).start()
 
-    def _pump(self, client, upstream):
-        """Copy both ways; when a request carries the drop marker, its answer goes nowhere."""
+    def _pump(self, client):
+        """Copy both ways; when a request carries the drop marker, its answer goes nowhere.
+
+        Odoo is reached only when the browser sends a request: the browser opens spare
+        connections it may never use, and an idle connection makes an Odoo worker log a timeout."""
+        upstream = None
         swallowing = False
         try:
             while True:
-                readable, __, __ = select.select([client, upstream], [], [], 120)
+                readable, __, __ = select.select([client] + ([upstream] if upstream else []), [], [], 120)
                 if not readable:
                     return
                 for sock in readable:
@@ -98,6 +96,11 @@ class NetProxy:
                     if not data:
                         return
                     if sock is client:
+                        if upstream is None:
+                            upstream = socket.create_connection((LOOPBACK, self.target_port), timeout=10)
+                            upstream.settimeout(None)
+                            with self._lock:
+                                self._connections.add(upstream)
                         marker = self._drop_marker
                         if marker and marker in data.split(b"\r\n", 1)[0]:
                             swallowing = True
@@ -112,8 +115,8 @@ class NetProxy:
         except OSError:
             return
         finally:
-            with self._lock:
-                self._connections.discard(client)
-                self._connections.discard(upstream)
-            self._close(client)
-            self._close(upstream)
+            for sock in (client, upstream):
+                if sock is not None:
+                    with self._lock:
+                        self._connections.discard(sock)
+                    self._close(sock)

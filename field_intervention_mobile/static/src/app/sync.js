@@ -102,8 +102,11 @@ async function rpc(path, params, timeout) {
 /** Download the technician's days and keep them on the phone. */
 export async function downloadDay(days = 3) {
     const result = await rpc("day", { days }, 30000);
-    const pending = await pendingOps();
-    await db.putInterventions(result.interventions, new Set(pending.map((op) => op.intervention_id)));
+    // an intervention gone from the day stays while it has changes not sent or refusals to read
+    const keep = (await db.allOps()).filter(
+        (op) => op.status === "pending" || (["conflict", "error"].includes(op.status) && !op.dismissed)
+    );
+    await db.putInterventions(result.interventions, new Set(keep.map((op) => op.intervention_id)));
     await db.setMeta({
         user: result.user,
         products: result.products,
