@@ -286,7 +286,7 @@ function listScreen() {
             h(
                 "section",
                 { class: "fi-day" },
-                h("h2", {}, day === todayLabel ? `${T.today} · ${day}` : day),
+                h("h2", {}, day === todayLabel ? `${T.today} · ${day}` : day.charAt(0).toUpperCase() + day.slice(1)),
                 rows.map((item) =>
                     h(
                         "a",
