@@ -133,12 +133,18 @@ class FieldInterventionMobileApp(http.Controller):
         if not self._fi_is_technician():
             return request.render(
                 "field_intervention_mobile.app_not_technician",
-                {"html_lang": (request.env.lang or "en_US").replace("_", "-")},
+                {
+                    "html_lang": (request.env.lang or "en_US").replace("_", "-"),
+                    # a page's title is no translatable term of a template: translated here
+                    "title": request.env._("Technicians only"),
+                },
                 status=403,
             )
-        strings = json.dumps(self._fi_app_strings(), ensure_ascii=False).replace("<", "\\u003c")
+        labels = self._fi_app_strings()
+        strings = json.dumps(labels, ensure_ascii=False).replace("<", "\\u003c")
         values = {
             "html_lang": (request.env.lang or "en_US").replace("_", "-"),
+            "title": labels["app_title"],
             "static": STATIC,
             "version": assets_version(),
             "strings_json": Markup(strings),
