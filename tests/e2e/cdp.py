@@ -7,6 +7,7 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -256,11 +257,28 @@ class Browser:
     def stop(self):
         if self.connection:
             self.connection.close()
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
+        if self.process:
+            # /usr/bin/chromium is a launcher script: the browser and its helpers are its
+            # children, in the process group started for it
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and self._group_alive():
+                time.sleep(0.1)
+            if self._group_alive():
+                os.killpg(self.process.pid, signal.SIGKILL)
         shutil.rmtree(self.profile, ignore_errors=True)
+
+    def _group_alive(self):
+        try:
+            os.killpg(self.process.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
