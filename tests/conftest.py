@@ -16,6 +16,7 @@ ADDONS = (
     "field_intervention",
     "field_intervention_sign",
     "field_intervention_invoice",
+    "field_intervention_mobile",
     "l10n_fr_pa_flow",
     "field_intervention_pa",
 )

@@ -170,6 +170,8 @@ FIELDS = {
         **LINE_MAGIC,
         **fields_of(CONTENT, ("intervention_id", "sequence", "name", "image")),
         "image_256": NOBODY,
+        # field_intervention_mobile: the hash of the bytes the phone sent, set by the sync
+        "source_sha256": NOBODY,
     },
     # project configuration: the dispatcher
     "field.intervention.checklist.template": {
@@ -179,6 +181,8 @@ FIELDS = {
     # the evidence: nobody, ever (the signing flow writes it as the application)
     "field.intervention.signature": {},  # filled below: every field NOBODY
     "field.intervention.sign.event": {},
+    # field_intervention_mobile: what the phones sent, with its result; the sync writes it
+    "field.intervention.mobile.op": {},  # filled below: every field NOBODY
     # the device signing screen and the signature request: the technician's own wizard
     "field.intervention.sign.wizard": {
         **fields_of(NOBODY, (*MAGIC_FIELDS, "summary_html", "consent_text")),
@@ -278,6 +282,7 @@ FIELDS = {
 for _model in (
     "field.intervention.signature",
     "field.intervention.sign.event",
+    "field.intervention.mobile.op",
     "field.intervention.invoice.report",
     "field.intervention.invoice.kpi",
     "field.intervention.cash.report",
@@ -300,6 +305,7 @@ CREATE = {
     "field.intervention.checklist.template": may("manager", states=ANY),
     "field.intervention.signature": NOBODY,
     "field.intervention.sign.event": NOBODY,
+    "field.intervention.mobile.op": NOBODY,
     "field.intervention.sign.wizard": may("tech_own", "manager", states=ANY),
     "field.intervention.sign.request": may("tech_own", "manager", states=ANY),
     "field.intervention.invoice.report": NOBODY,
@@ -320,6 +326,7 @@ UNLINK = {
     "field.intervention.checklist.template": may("manager", states=ANY),
     "field.intervention.signature": NOBODY,
     "field.intervention.sign.event": NOBODY,
+    "field.intervention.mobile.op": NOBODY,
     "field.intervention.sign.wizard": may("tech_own", states=ANY),
     "field.intervention.sign.request": may("tech_own", states=ANY),
     "field.intervention.invoice.report": NOBODY,

@@ -317,6 +317,8 @@ class Matrix:
         for model in ("field.intervention.invoice.report", "field.intervention.invoice.kpi"):
             found = erp(model, "search", [], limit=1)
             single[model] = found[0] if found else None
+        if "field.intervention.mobile.op" in self.registry["models"]:
+            single["field.intervention.mobile.op"] = self.mobile_op()
         for model, record in single.items():
             if model in self.records:
                 self.records[model]["any"] = record
@@ -324,6 +326,27 @@ class Matrix:
         for state, intervention in self.interventions.items():
             url = erp("field.intervention", "get_portal_url", [intervention])
             self.tokens[state] = re.search(r"access_token=([\w-]+)", url).group(1)
+
+    def mobile_op(self):
+        """An operation the technician's phone app sent (a start on the cancelled report: a
+        conflict that changes no fixture), as the sync stored it."""
+        answer = self.sessions["tech_own"].call(
+            "/field_intervention/app/api/sync",
+            {
+                "device_id": f"matrix-{self.tag}",
+                "ops": [
+                    {
+                        "key": f"matrix-{self.tag}-start",
+                        "intervention_id": self.interventions["cancel"],
+                        "type": "start",
+                        "at": utc(-1).replace(" ", "T") + "Z",
+                        "payload": {},
+                    }
+                ],
+            },
+        )
+        assert answer["results"][0]["status"] == "conflict", answer
+        return self.erp("field.intervention.mobile.op", "search", [("key", "=", f"matrix-{self.tag}-start")])[0]
 
     def own_wizard(self, model, intervention=None, role="tech_own"):
         """A wizard of ``role`` (default: the assigned technician), complete, on ``intervention``
@@ -454,6 +477,7 @@ def base_values(matrix, model, state):
             "consent_text": "x",
         },
         "field.intervention.sign.event": {"intervention_id": parent, "event_type": "sent"},
+        "field.intervention.mobile.op": {"key": f"forged-{matrix.tag}-{state}", "status": "ok"},
         "field.intervention.sign.wizard": {"intervention_id": parent},
         "field.intervention.sign.request": {"intervention_id": parent},
         "field.intervention.invoice.report": {},

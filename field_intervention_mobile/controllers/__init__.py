@@ -1,0 +1,2 @@
+from . import api
+from . import app

@@ -1,0 +1,41 @@
+from odoo import http
+from odoo.exceptions import AccessError
+from odoo.http import request
+
+TECHNICIAN_GROUP = "field_intervention.group_field_intervention_technician"
+DEFAULT_DAYS = 3
+
+
+class FieldInterventionMobileApi(http.Controller):
+    """The phone app's API: thin routes, the models decide (see the addon's USAGE.md)."""
+
+    @staticmethod
+    def _fi_check_technician():
+        if not request.env.user.has_group(TECHNICIAN_GROUP):
+            raise AccessError(request.env._("The phone app is for the technicians of the field service."))
+
+    @staticmethod
+    def _fi_origin():
+        """Who and where the request comes from, for the signature evidence."""
+        http_request = request.httprequest
+        return {
+            "user": request.env.user,
+            "ip_address": http_request.remote_addr or False,
+            "user_agent": http_request.user_agent.string or False,
+        }
+
+    @http.route("/field_intervention/app/api/day", type="json", auth="user", methods=["POST"])
+    def fi_mobile_day(self, days=DEFAULT_DAYS, **kw):
+        """The technician's interventions of today and the next ``days`` days."""
+        self._fi_check_technician()
+        if not isinstance(days, int) or isinstance(days, bool):
+            days = DEFAULT_DAYS
+        return request.env["field.intervention"]._fi_mobile_day(days)
+
+    @http.route("/field_intervention/app/api/sync", type="json", auth="user", methods=["POST"])
+    def fi_mobile_sync(self, device_id=None, ops=None, **kw):
+        """Apply the operations queued on the phone, in order; answer each one."""
+        self._fi_check_technician()
+        return request.env["field.intervention.mobile.op"]._fi_mobile_apply(
+            ops, device_id if isinstance(device_id, str) else "", self._fi_origin()
+        )

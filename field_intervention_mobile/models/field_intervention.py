@@ -1,0 +1,193 @@
+import hashlib
+import json
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import fields, models
+from odoo.osv import expression
+from odoo.tools import html2plaintext
+
+CONTENT_FORMAT = "fi-mobile-1"
+DAY_STATES = ("draft", "in_progress", "done")
+MAX_DAYS = 31
+# products proposed when none of the projects lists its common parts
+MAX_FALLBACK_PRODUCTS = 300
+
+
+def utc_string(moment):
+    """A datetime as the phone app reads it: UTC, ``YYYY-MM-DDTHH:MM:SSZ`` ('' when empty)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+
+
+def canonical_json(value):
+    """The one serialization of the offline content: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class FieldIntervention(models.Model):
+    _inherit = "field.intervention"
+
+    # ------------------------------------------------------------------
+    # The day of a technician (what the phone downloads)
+    # ------------------------------------------------------------------
+    def _fi_mobile_day_domain(self, days):
+        """The current user's interventions planned from today to today + ``days`` (in the
+        user's time zone), and those in progress whatever their date."""
+        tz = pytz.timezone(self.env.user.tz or "UTC")
+        today = datetime.now(tz).date()
+        start = tz.localize(datetime.combine(today, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+        end = tz.localize(datetime.combine(today + timedelta(days=days + 1), time.min))
+        end = end.astimezone(pytz.utc).replace(tzinfo=None)
+        planned = [("planned_date", ">=", start), ("planned_date", "<", end), ("state", "in", DAY_STATES)]
+        return expression.AND(
+            [
+                [("technician_ids", "in", self.env.user.ids)],
+                expression.OR([planned, [("state", "=", "in_progress")]]),
+            ]
+        )
+
+    def _fi_mobile_day(self, days=3):
+        """The payload of ``/field_intervention/app/api/day`` for the current user."""
+        days = min(max(int(days), 0), MAX_DAYS)
+        interventions = self.search(self._fi_mobile_day_domain(days), order="planned_date, id")
+        user = self.env.user
+        return {
+            "server_time": utc_string(fields.Datetime.now()),
+            "user": {"id": user.id, "name": user.name, "lang": user.lang or "en_US"},
+            "checklist_results": self.env["field.intervention.checklist.line"]
+            ._fields["result"]
+            ._description_selection(self.env),
+            "products": interventions._fi_mobile_products(),
+            "interventions": interventions._fi_mobile_values(),
+        }
+
+    def _fi_mobile_products(self):
+        """Products the technician may add as parts: the common parts of the projects and the
+        products already on the reports; the company's goods when no project lists any."""
+        Product = self.env["product.product"]
+        products = self.project_id.part_product_ids | self.part_ids.product_id
+        if not self.project_id.part_product_ids:
+            products |= Product.search(
+                [
+                    ("sale_ok", "=", True),
+                    ("type", "=", "consu"),
+                    ("company_id", "in", [False, *self.env.companies.ids]),
+                ],
+                limit=MAX_FALLBACK_PRODUCTS,
+                order="default_code, name, id",
+            )
+        products = products.filtered("sale_ok").sorted(lambda p: (p.name, p.default_code or "", p.id))
+        return [
+            {
+                "id": product.id,
+                "name": product.display_name,
+                "default_code": product.default_code or "",
+                "uom_name": product.uom_id.name,
+            }
+            for product in products
+        ]
+
+    def _fi_mobile_values(self):
+        """The interventions as the phone app stores them (see the addon's USAGE.md)."""
+        photo_hashes = self.photo_ids._fi_mobile_sha256()
+        values = []
+        for rec in self:
+            signer_name, signer_email = rec._fi_get_default_signer()
+            segments = rec._fi_mobile_segments()
+            entry = {
+                "id": rec.id,
+                "name": rec.name,
+                "state": rec.state,
+                "mission": {
+                    "id": rec.task_id.id,
+                    "name": rec.task_id.name,
+                    "description": html2plaintext(rec.task_id.description or "").strip(),
+                },
+                "planned_date": utc_string(rec.planned_date),
+                "customer": {
+                    "name": rec._fi_mobile_customer_name(),
+                    "phone": rec.partner_id.phone or rec.partner_id.mobile or "",
+                    "email": rec.partner_id.email or "",
+                },
+                "site": {
+                    "address": rec._fi_mobile_site_address(),
+                    "phone": rec.site_phone or rec.site_mobile or "",
+                    "map_url": rec.site_map_url or "",
+                },
+                "time_segments": [[start, end or None] for start, end in segments],
+                "running": rec.timer_state == "running",
+                "paused": rec.timer_state == "paused",
+                "work_description": rec.work_description or "",
+                "findings": rec.findings or "",
+                "checklist": [
+                    {"id": line.id, "name": line.name, "result": line.result, "note": line.note or ""}
+                    for line in rec._fi_mobile_checklist_lines()
+                ],
+                "parts": [
+                    {
+                        "id": part.id,
+                        "product_id": part.product_id.id,
+                        "name": part.product_id.display_name,
+                        "quantity": part.quantity,
+                        "uom": part.product_uom_id.name or "",
+                    }
+                    for part in rec.part_ids.sorted(lambda p: (p.sequence, p.id))
+                ],
+                "photos": [
+                    {"id": photo.id, "name": photo.name or "", "sha256": photo_hashes[photo.id]}
+                    for photo in rec.photo_ids.sorted(lambda p: (p.sequence, p.id))
+                ],
+                "signer": {"name": signer_name, "email": signer_email},
+                "consent_text": rec._fi_get_consent_text(),
+                "content": rec._fi_mobile_content(photo_hashes),
+            }
+            entry["version"] = hashlib.sha256(canonical_json(entry).encode()).hexdigest()[:16]
+            values.append(entry)
+        return values
+
+    # ------------------------------------------------------------------
+    # The offline content: what the customer sees and signs on the phone
+    # ------------------------------------------------------------------
+    def _fi_mobile_content(self, photo_hashes=None):
+        """The offline content JSON text of the report, as the phone builds it from its own
+        state: an offline signature is accepted only when both SHA-256 are equal."""
+        self.ensure_one()
+        photo_hashes = photo_hashes or self.photo_ids._fi_mobile_sha256()
+        content = {
+            "format": CONTENT_FORMAT,
+            "number": self.name,
+            "customer": self._fi_mobile_customer_name(),
+            "site": self._fi_mobile_site_address(),
+            "times": [[start, end] for start, end in self._fi_mobile_segments()],
+            "work_description": self.work_description or "",
+            "findings": self.findings or "",
+            "checklist": [[line.name, line.result, line.note or ""] for line in self._fi_mobile_checklist_lines()],
+            "parts": sorted(
+                [part.product_id.display_name, f"{part.quantity:.2f}", part.product_uom_id.name or ""]
+                for part in self.part_ids
+            ),
+            "photos": sorted(photo_hashes[photo.id] for photo in self.photo_ids),
+        }
+        return canonical_json(content)
+
+    def _fi_mobile_segments(self):
+        """The time segments as sorted ``[start, end]`` UTC strings (end '' while open)."""
+        self.ensure_one()
+        return sorted([utc_string(t.date_start), utc_string(t.date_end)] for t in self.time_ids)
+
+    def _fi_mobile_checklist_lines(self):
+        self.ensure_one()
+        return self.checklist_line_ids.sorted(lambda line: (line.sequence, line.id))
+
+    def _fi_mobile_customer_name(self):
+        self.ensure_one()
+        return self.partner_id.commercial_partner_id.name or self.partner_id.name or ""
+
+    def _fi_mobile_site_address(self):
+        """The site's postal address on one line."""
+        self.ensure_one()
+        if not self.site_id:
+            return ""
+        lines = self.site_id._display_address(without_company=True).splitlines()
+        return ", ".join(line.strip() for line in lines if line.strip())

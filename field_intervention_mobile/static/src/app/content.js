@@ -1,0 +1,76 @@
+// What the customer signs, built on the phone from its local state exactly as the server rebuilds
+// it from its records (contract "fi-mobile-1"): canonical JSON, keys sorted, no spaces, non-ASCII
+// kept, every number as a string; its SHA-256 is computed here with WebCrypto.
+
+/** JSON.stringify with sorted keys and no spaces: the same text as Python's
+ * json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")). */
+export function canonicalJson(value) {
+    if (value === null || value === undefined) {
+        return "null";
+    }
+    if (Array.isArray(value)) {
+        return `[${value.map(canonicalJson).join(",")}]`;
+    }
+    if (typeof value === "object") {
+        const keys = Object.keys(value).sort(compareText);
+        return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(",")}}`;
+    }
+    return JSON.stringify(value);
+}
+
+/** Code point order, as Python compares str. */
+export function compareText(a, b) {
+    const left = Array.from(a, (ch) => ch.codePointAt(0));
+    const right = Array.from(b, (ch) => ch.codePointAt(0));
+    for (let i = 0; i < Math.min(left.length, right.length); i++) {
+        if (left[i] !== right[i]) {
+            return left[i] - right[i];
+        }
+    }
+    return left.length - right.length;
+}
+
+/** Python's order of lists of strings (element by element). */
+function compareRows(a, b) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+        const order = compareText(String(a[i] ?? ""), String(b[i] ?? ""));
+        if (order) {
+            return order;
+        }
+    }
+    return a.length - b.length;
+}
+
+export async function sha256Hex(data) {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    const digest = await crypto.subtle.digest("SHA-256", bytes);
+    return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+function text(value) {
+    return value === null || value === undefined || value === false ? "" : String(value);
+}
+
+/** The offline content of an intervention (its local state), as an object. */
+export function buildContent(item) {
+    return {
+        format: "fi-mobile-1",
+        number: text(item.name),
+        customer: text(item.customer && item.customer.name),
+        site: text(item.site && item.site.address),
+        times: item.time_segments.map(([start, end]) => [text(start), text(end)]).sort(compareRows),
+        work_description: text(item.work_description),
+        findings: text(item.findings),
+        // an unanswered line is false, as the server writes it
+        checklist: item.checklist.map((line) => [text(line.name), line.result || false, text(line.note)]),
+        parts: item.parts
+            .map((part) => [text(part.name), Number(part.quantity).toFixed(2), text(part.uom)])
+            .sort(compareRows),
+        photos: item.photos.map((photo) => text(photo.sha256)).sort(compareText),
+    };
+}
+
+export async function contentAndHash(item) {
+    const content = canonicalJson(buildContent(item));
+    return { content, hash: await sha256Hex(content) };
+}

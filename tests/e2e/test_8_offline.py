@@ -1,0 +1,375 @@
+"""Issue 12 in a real browser: the technician's phone app offline.
+
+Headless Chromium (DevTools protocol, ``cdp.py``) emulates a 390×844 phone; it reaches Odoo
+through a loopback proxy (``netproxy.py``) that can refuse every connection or swallow an answer,
+because DevTools' network emulation does not cover the service worker's fetches. The phone
+downloads the technician's day, does a whole intervention offline (timer, texts, checklist, a part,
+a photo from the "camera", done, the customer's signature), is closed and reopened offline, then
+syncs; the server must hold everything exactly once. Then the same with the sync's answer lost,
+and a conflict. The screenshots of the README are saved in ``docs/images/``."""
+
+import base64
+import io
+import json
+import pathlib
+import time
+
+import pytest
+from PIL import Image, ImageDraw
+
+from .cdp import Browser
+from .clients import poll
+from .netproxy import NetProxy
+from .world import PASSWORD, TECH_GROUP, utc
+
+APP = "/field_intervention/app"
+SYNC = f"{APP}/api/sync"
+DB_JS = "/field_intervention_mobile/static/src/app/db.js"
+IMAGES = pathlib.Path(__file__).resolve().parent.parent.parent / "docs" / "images"
+DAY_SIZE = 8  # interventions of the technician's days (the download measured)
+OPS_PER_INTERVENTION = 11  # start pause resume stop, 2 texts, checklist, part, photo, done, sign
+
+
+# ---------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def crew(world):
+    """A technician with 8 interventions planned in the coming hours (her downloaded days)."""
+    erp = world.erp
+    login = f"chloe.{world.tag}"
+    tech = world._create_user(login, "Chloé Bernard (tech)", ["base.group_user", TECH_GROUP])
+    erp("res.users", "write", [tech], {"lang": "fr_FR"})  # the app speaks the technician's language
+    erp("hr.employee", "create", {"name": "Chloé Bernard (tech)", "user_id": tech, "company_id": world.company_id})
+    customers = [world.cust_a, world.cust_b, world.cust_c]
+    tasks = erp(
+        "project.task",
+        "create",
+        [
+            {
+                "name": f"Entretien chaudière {index + 1}",
+                "project_id": world.project,
+                "partner_id": customers[index % 3],
+                "user_ids": [(6, 0, [tech])],
+                "description": "<p>Chaudière gaz au sous-sol, accès par la cour.</p>",
+                "planned_date_start": utc(1 + index * 0.5),
+                "planned_date_end": utc(1.5 + index * 0.5),
+            }
+            for index in range(DAY_SIZE)
+        ],
+    )
+    interventions = erp(
+        "field.intervention", "create", [{"task_id": task, "technician_ids": [(6, 0, [tech])]} for task in tasks]
+    )
+    return {"login": login, "uid": tech, "interventions": interventions}
+
+
+@pytest.fixture(scope="module")
+def proxy(server):
+    net = NetProxy(server.port)
+    net.online()
+    yield net
+    net.offline()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = Browser().start()
+    yield chromium
+    chromium.stop()
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory):
+    """A 'camera' photo larger than the app keeps (it must come out at most 1280 px)."""
+    path = tmp_path_factory.mktemp("camera") / "IMG_0001.jpg"
+    image = Image.new("RGB", (2400, 1800), (170, 190, 210))
+    ImageDraw.Draw(image).rectangle((600, 400, 1800, 1400), fill=(200, 60, 40))
+    image.save(path, format="JPEG", quality=90)
+    return path
+
+
+class Phone:
+    """The technician's phone: one Chromium profile, its current page."""
+
+    def __init__(self, browser, proxy):
+        self.browser, self.proxy = browser, proxy
+        self.page = browser.new_page()
+
+    # -- network --------------------------------------------------------
+    def offline(self):
+        self.proxy.offline()
+        self.page.network(True)
+
+    def online(self):
+        self.proxy.online()
+        self.page.network(False)
+
+    # -- the app --------------------------------------------------------
+    def wait_ready(self, timeout=60):
+        self.page.wait_for("document.getElementById('fi-app')?.dataset.ready === '1'", timeout=timeout, what="the app")
+
+    def reopen(self):
+        """Close the page and open the app again (offline when the network is cut)."""
+        offline = self.proxy._listener is None
+        self.page.close()
+        self.page = self.browser.new_page()
+        if offline:
+            self.page.network(True)
+        self.page.goto(self.proxy.url + APP)
+        self.wait_ready()
+
+    def pending(self):
+        return int(self.page.evaluate("document.getElementById('fi-pending').dataset.count"))
+
+    def wait_pending(self, count, timeout=180):
+        self.page.wait_for(
+            f"document.getElementById('fi-pending')?.dataset.count === '{count}'",
+            timeout=timeout,
+            what=f"{count} change(s) not sent",
+        )
+
+    def ops(self, intervention_id=None):
+        rows = self.page.evaluate(
+            f"import('{DB_JS}').then(db => db.allOps()).then(ops => ops.sort((a, b) => a.seq - b.seq)"
+            ".map(op => ({key: op.key, id: op.intervention_id, type: op.type, status: op.status,"
+            " message: op.message})))"
+        )
+        return [row for row in rows if intervention_id is None or row["id"] == intervention_id]
+
+    def open_intervention(self, intervention_id):
+        self.page.evaluate(f"location.hash = '#/i/{intervention_id}'")
+        self.page.wait_for(f"document.getElementById('fi-intervention')?.dataset.id === '{intervention_id}'")
+
+    def state(self):
+        return self.page.evaluate("document.getElementById('fi-intervention').dataset.state")
+
+    def screenshot(self, name):
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        self.page.evaluate("window.scrollTo(0, 0)")
+        self.page.screenshot(IMAGES / name)
+
+    def work(self, intervention_id, world, photo_path):
+        """A whole intervention, as the technician does it on site."""
+        page = self.page
+        self.open_intervention(intervention_id)
+        page.tap("#fi-start")
+        for button in ("#fi-pause", "#fi-resume", "#fi-stop"):
+            time.sleep(1.1)  # the phone's clock counts seconds: every step its own second
+            page.tap(button)
+        page.wait_for("!!document.getElementById('fi-done') && !document.getElementById('fi-done').disabled")
+        page.type_into("#fi-work_description", "Nettoyage du brûleur, remplacement du filtre à air.")
+        page.type_into("#fi-findings", "Pression 1,5 bar : conforme. Conduit à ramoner avant l'hiver.")
+        page.evaluate(
+            "(() => { const select = document.querySelector('.fi-check select');"
+            " select.value = 'done'; select.dispatchEvent(new Event('change')); })()"
+        )
+        page.type_into("#fi-product-search", "F200")
+        page.tap(f"button.fi-result[data-product='{world.part}']")
+        page.wait_for("document.querySelectorAll('#fi-parts li').length === 1")
+        page.set_files("#fi-photo-input", [photo_path])
+        page.wait_for("document.querySelectorAll('#fi-photos img').length === 1", what="the photo")
+        page.tap("#fi-done")
+        page.tap("#fi-to-sign")
+        page.wait_for("document.getElementById('fi-hash')?.textContent.length === 64", what="the content hash")
+        page.type_into("#fi-signer-name", "Paul Martin")
+        page.draw("#fi-pad", [(0.1, 0.7), (0.25, 0.2), (0.4, 0.8), (0.6, 0.25), (0.75, 0.75), (0.9, 0.4)])
+        page.tap("#fi-confirm-sign")
+        page.wait_for(f"document.getElementById('fi-intervention')?.dataset.id === '{intervention_id}'")
+        assert self.state() == "signed"
+
+
+@pytest.fixture(scope="module")
+def phone(browser, proxy, crew, world):
+    """The phone after the technician logged in and opened the app once, online: the day is
+    downloaded; ``phone.measures`` holds what it cost."""
+    device = Phone(browser, proxy)
+    page = device.page
+    page.goto(f"{proxy.url}/web/login?redirect={APP}")
+    page.evaluate(
+        f"document.querySelector('input[name=login]').value = {json.dumps(crew['login'])};"
+        f"document.querySelector('input[name=password]').value = {json.dumps(PASSWORD)}; 1"
+    )
+    time.sleep(5)  # the login page loads its lazy assets after its load event: not the app's cost
+    proxy.received_bytes = 0  # from here on: what the app costs (its shell, assets, the day)
+    page.evaluate("document.querySelector('form.oe_login_form').submit(); 1")
+    page.wait_event("Page.loadEventFired", timeout=60)
+    device.wait_ready()
+    page.wait_for(f"document.querySelectorAll('a.fi-card').length === {DAY_SIZE}", timeout=60, what="the day")
+    page.wait_for(
+        "navigator.serviceWorker.getRegistration('/field_intervention/app')"
+        ".then(r => !!(r && r.active && r.active.state === 'activated'))",
+        what="the service worker",
+    )
+    page.wait_for("!!navigator.serviceWorker.controller || (location.reload(), false)", timeout=30)
+    device.wait_ready()
+    time.sleep(1)
+    device.measures = {"first_visit_bytes": proxy.received_bytes}
+    return device
+
+
+def day_payload_bytes(world, login):
+    web = world.web(login)
+    response = web.call_raw(f"{APP}/api/day", {"days": 3})
+    assert response.status_code == 200 and "result" in response.json()
+    return len(response.content)
+
+
+# ---------------------------------------------------------------------- tests
+def test_shell_manifest_and_worker_for_technicians_only(world, crew, server, log_start):
+    tech = world.web(crew["login"])
+    shell = tech.get(APP)
+    assert shell.status_code == 200 and 'id="fi-strings"' in shell.text
+    strings = json.loads(shell.text.split('id="fi-strings">', 1)[1].split("</script>", 1)[0])
+    assert strings["start"] == "Démarrer" and strings["offline"].startswith("Hors ligne"), strings
+    manifest = tech.get(f"{APP}/manifest.webmanifest").json()
+    assert manifest["start_url"] == APP and manifest["display"] == "standalone"
+    assert manifest["start_url"].startswith(manifest["scope"])
+    assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
+    for icon in manifest["icons"]:
+        image = Image.open(io.BytesIO(tech.get(icon["src"]).content))
+        assert f"{image.width}x{image.height}" == icon["sizes"] and image.format == "PNG"
+    worker = tech.get(f"{APP}/sw.js")
+    assert worker.headers["Content-Type"].startswith("application/javascript")
+    assert worker.headers["Service-Worker-Allowed"] == APP
+    assert "/api/" in worker.text  # the API is never cached by the worker
+    billing = world.web(world.billing_login).get(APP)
+    assert billing.status_code == 403 and "fi-refused" in billing.text and "fi-strings" not in billing.text
+    anonymous = world.web().get(APP)
+    assert "/web/login" in anonymous.url
+    assert server.log_problems(since=log_start) == []
+
+
+def test_offline_intervention_signed_on_the_phone(phone, world, crew, server, log_start, photo):
+    erp = world.erp
+    target = crew["interventions"][0]
+    phone.screenshot("offline-online.png")
+    phone.measures["day_payload_bytes"] = day_payload_bytes(world, crew["login"])
+
+    phone.offline()
+    phone.work(target, world, photo)
+    assert phone.pending() == OPS_PER_INTERVENTION
+    assert erp("field.intervention", "read", [target], ["state"])[0]["state"] == "draft"  # nothing went out
+
+    # the phone is closed; opened again in the basement: the service worker serves the app
+    phone.reopen()
+    timing = phone.page.evaluate(
+        "(() => { const nav = performance.getEntriesByType('navigation')[0];"
+        " const ready = performance.getEntriesByName('fi-ready')[0];"
+        " return {load: nav.loadEventEnd - nav.startTime, ready: ready && ready.startTime,"
+        " worker: nav.workerStart > 0}; })()"
+    )
+    print(
+        f"\n[offline app] second visit offline: load {timing['load']:.0f} ms, usable {timing['ready']:.0f} ms;"
+        f" first visit downloaded {phone.measures['first_visit_bytes']} bytes (shell, assets, worker, day of"
+        f" {DAY_SIZE} interventions); the day's payload alone {phone.measures['day_payload_bytes']} bytes"
+    )
+    assert timing["worker"], "the second visit was not served by the service worker"
+    assert timing["load"] < 2000 and timing["ready"] < 2000, timing
+    assert phone.pending() == OPS_PER_INTERVENTION
+    phone.open_intervention(target)
+    assert phone.state() == "signed"
+    assert phone.page.evaluate("document.querySelectorAll('#fi-photos img').length") == 1
+    assert "11" in phone.page.evaluate("document.getElementById('fi-pending').textContent")
+    phone.screenshot("offline-pending.png")
+
+    phone.online()  # the "online" event sends the queue
+    phone.wait_pending(0)
+    assert {op["status"] for op in phone.ops(target)} == {"ok"}, phone.ops(target)
+    phone.page.evaluate("location.hash = '#/'")
+    phone.page.wait_for("!!document.getElementById('fi-list')")
+    phone.screenshot("offline-synced.png")
+
+    assert_signed_once(world, target)
+    assert server.log_problems(since=log_start) == []
+
+
+def assert_signed_once(world, target):
+    erp = world.erp
+    record = erp(
+        "field.intervention",
+        "read",
+        [target],
+        ["state", "time_ids", "part_ids", "photo_ids", "signature_ids", "signed_pdf_id", "invoice_id",
+         "date_start", "date_end", "work_description", "findings"],
+    )[0]  # fmt: skip
+    assert record["state"] == "signed", record
+    assert len(record["time_ids"]) == 2 and record["date_start"] and record["date_end"], record
+    assert len(record["part_ids"]) == 1 and len(record["photo_ids"]) == 1, record
+    assert len(record["signature_ids"]) == 1 and record["signed_pdf_id"], record
+    assert "brûleur" in record["work_description"] and "1,5 bar" in record["findings"]
+    part = erp("field.intervention.part", "read", record["part_ids"], ["product_id", "quantity"])[0]
+    assert part["product_id"][0] == world.part and part["quantity"] == 1.0
+    photo = erp("field.intervention.photo", "read", record["photo_ids"], ["image"])[0]
+    stored = Image.open(io.BytesIO(base64.b64decode(photo["image"])))
+    assert max(stored.size) <= 1280 and stored.format == "JPEG", stored.size  # resized on the phone
+    signature = erp(
+        "field.intervention.signature",
+        "read",
+        record["signature_ids"],
+        ["status", "signer_name", "mobile_offline", "mobile_phone_time", "mobile_received_on", "content_hash",
+         "mobile_content_hash", "signature"],
+    )[0]  # fmt: skip
+    assert signature["status"] == "signed" and signature["signer_name"] == "Paul Martin"
+    assert signature["mobile_offline"] and signature["signature"]
+    assert signature["mobile_phone_time"] <= signature["mobile_received_on"], signature
+    lines = erp("field.intervention.checklist.line", "search_read", [("intervention_id", "=", target)], ["result"])
+    assert [line["result"] for line in lines] == ["done"]
+    assert record["invoice_id"], "no draft invoice after the offline signature"
+    invoice = erp("account.move", "read", [record["invoice_id"][0]], ["state", "move_type"])[0]
+    assert invoice["state"] == "draft" and invoice["move_type"] == "out_invoice"
+    pdf = erp("ir.attachment", "read", [record["signed_pdf_id"][0]], ["mimetype"])[0]
+    assert pdf["mimetype"] == "application/pdf"
+    stored_ops = erp("field.intervention.mobile.op", "search_read", [("intervention_id", "=", target)], ["status"])
+    assert len(stored_ops) == OPS_PER_INTERVENTION and {op["status"] for op in stored_ops} == {"ok"}
+
+
+def test_sync_answer_lost_then_replayed(phone, world, crew, server, log_start, photo, proxy):
+    target = crew["interventions"][1]
+    phone.offline()
+    phone.work(target, world, photo)
+    assert phone.pending() == OPS_PER_INTERVENTION
+
+    proxy.drop_answers(SYNC)  # the server applies the batch, its answer never reaches the phone
+    phone.online()
+    poll(lambda: proxy.dropped >= 1, 120, "the sync's answer swallowed")
+    phone.page.wait_for("!!document.getElementById('fi-sync') && !document.getElementById('fi-sync').disabled")
+    assert phone.pending() == OPS_PER_INTERVENTION, "ops were forgotten although no answer came back"
+    assert world.erp("field.intervention.mobile.op", "search_count", [("intervention_id", "=", target)]) >= 1
+
+    proxy.drop_answers(None)
+    phone.page.tap("#fi-sync")
+    phone.wait_pending(0)
+    statuses = [op["status"] for op in phone.ops(target)]
+    assert "duplicate" in statuses and set(statuses) <= {"ok", "duplicate"}, statuses
+    assert_signed_once(world, target)
+    assert server.log_problems(since=log_start) == []
+
+
+def test_conflict_cancelled_by_the_dispatcher(phone, world, crew, server, log_start):
+    erp = world.erp
+    target = crew["interventions"][2]
+    phone.open_intervention(target)
+    phone.offline()
+    phone.page.tap("#fi-start")
+    time.sleep(1.1)
+    phone.page.tap("#fi-stop")
+    phone.page.type_into("#fi-findings", "Fuite sur le circulateur.")
+    phone.wait_pending(3, timeout=10)
+
+    erp("field.intervention", "action_cancel", [target])  # meanwhile, at the office
+
+    phone.online()
+    phone.wait_pending(0)
+    phone.page.wait_for("!!document.getElementById('fi-problems')", what="the conflicts banner")
+    phone.open_intervention(target)
+    assert phone.state() == "cancel"
+    problems = phone.page.evaluate("[...document.querySelectorAll('.fi-problem')].map(n => n.textContent)")
+    assert problems and all("annulée" in text for text in problems), problems
+    ops = phone.ops(target)
+    assert [op["status"] for op in ops] == ["conflict"] * 3, ops  # kept on the phone, with the reason
+    stored = erp("field.intervention.mobile.op", "search_read", [("intervention_id", "=", target)], ["status"])
+    assert sorted(op["status"] for op in stored) == ["conflict"] * 3  # and kept on the server
+    record = erp("field.intervention", "read", [target], ["state", "time_ids", "findings"])[0]
+    assert record["state"] == "cancel" and not record["time_ids"] and not record["findings"], record
+    phone.page.tap(".fi-problem button")
+    phone.page.wait_for("document.querySelectorAll('.fi-problem').length === 2")
+    assert server.log_problems(since=log_start) == []
