@@ -30,6 +30,8 @@ class TestPaBridge(FieldInterventionInvoiceCommon):
                 "fi_pa_stuck_days": 5,
             }
         )
+        # the test company is the one connected here (the database's others, the demo's, are not)
+        cls.env["res.company"].search([("id", "!=", cls.company.id)]).l10n_fr_pa_enabled = False
 
     def setUp(self):
         super().setUp()

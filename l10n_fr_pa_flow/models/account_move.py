@@ -3,9 +3,9 @@ import uuid
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter
+from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter, PdfReadError
 
 from ..tools.cdar import ROLE_BUYER, ROLE_SELLER, LifecycleMessage, Party, build_cdar
 from ..tools.trusted import check_pa_trusted, pa_trusted
@@ -226,7 +226,7 @@ class AccountMove(models.Model):
         if syntax == "CII":
             return f"{base_name}.xml", xml, "CII"
         attachment_sudo = self.sudo().invoice_pdf_report_id
-        if attachment_sudo:
+        if attachment_sudo and self._l10n_fr_pa_embeds_facturx(attachment_sudo.raw):
             return attachment_sudo.name, attachment_sudo.raw, "Factur-X"
         report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
         pdf, __ = report._render_qweb_pdf("account.account_invoices", self.ids)
@@ -238,10 +238,38 @@ class AccountMove(models.Model):
         writer.write(buffer)
         return f"{base_name}.pdf", buffer.getvalue(), "Factur-X"
 
+    @api.model
+    def _l10n_fr_pa_embeds_facturx(self, pdf):
+        """Whether a PDF carries the factur-x.xml the platform reads (the PDF printed for a
+        customer whose e-invoice format is not Factur-X does not)."""
+        try:
+            reader = OdooPdfFileReader(io.BytesIO(pdf), strict=False)
+            return any(name == "factur-x.xml" for name, __ in reader.getAttachments())
+        except (ValueError, PdfReadError):
+            return False
+
     def _l10n_fr_pa_activity_user(self):
-        """Who gets the activities of the invoice's platform problems."""
+        """Who gets the activities of the invoice's platform problems: billing, i.e. the
+        invoice's salesperson or author when they do billing, else the company's first
+        billing user (an invoice created by a technician's action is not theirs to follow)."""
         self.ensure_one()
-        return self.invoice_user_id or self.create_uid
+        for user in self.invoice_user_id | self.create_uid:
+            if user.active and not user.share and user.has_group("account.group_account_invoice"):
+                return user
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("share", "=", False),
+                    ("company_ids", "in", self.company_id.ids),
+                    ("groups_id", "in", self.env.ref("account.group_account_invoice").ids),
+                    ("id", "!=", SUPERUSER_ID),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
 
     def _l10n_fr_pa_deposit_rejected(self, flow):
         """The platform refused the deposit: say why on the invoice, with an activity."""

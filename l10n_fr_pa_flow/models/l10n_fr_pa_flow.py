@@ -201,7 +201,8 @@ class L10nFrPaFlow(models.Model):
     def _already_deposited(self, client):
         """The platform has this trackingId already (an earlier attempt reached it): the flow
         is deposited; its flowId comes from a search by trackingId."""
-        found = client.search({"trackingId": self.tracking_id}, limit=1).get("results") or []
+        # the refused duplicate is a flow with the same trackingId too: ask for the accepted one
+        found = client.search({"trackingId": self.tracking_id, "ackStatus": "Ok"}, limit=1).get("results") or []
         remote = found[0] if found else {}
         remote_ack = (remote.get("acknowledgement") or {}).get("status")
         self._deposited(

@@ -116,8 +116,9 @@ class FakePa:
             "flowSyntax": info["flowSyntax"],
             "acknowledgement": ack,
         }
-        if ack["status"] == "Ok" or info["trackingId"] not in self.tracking:
-            self.flows[flow_id] = flow
+        # a refused duplicate is a flow of the platform too, with the same trackingId
+        self.flows[flow_id] = flow
+        if ack["status"] == "Ok":
             self.files[flow_id] = content
             self.tracking.setdefault(info["trackingId"], flow_id)
         return response(202, {**flow, "sha256": info.get("sha256")})
@@ -126,7 +127,10 @@ class FakePa:
         where = body["where"]
         results = list(self.flows.values())
         if where.get("trackingId"):
-            results = [flow for flow in results if flow["trackingId"] == where["trackingId"]]
+            # newest first, as a platform may list them: the refused duplicate before the original
+            results = [flow for flow in reversed(results) if flow["trackingId"] == where["trackingId"]]
+        if where.get("ackStatus"):
+            results = [flow for flow in results if flow["acknowledgement"]["status"] == where["ackStatus"]]
         if where.get("flowType"):
             results = [flow for flow in results if flow["flowType"] in where["flowType"]]
         if where.get("updatedAfter"):

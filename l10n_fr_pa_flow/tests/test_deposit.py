@@ -6,9 +6,9 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import tagged
-from odoo.tools.pdf import OdooPdfFileReader
+from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter
 
 from .common import PaCommon, blank_pdf
 
@@ -100,7 +100,9 @@ class TestDeposit(PaCommon):
         self.deposit()
         self.assertRecordValues(flow, [{"state": "sent", "pa_flow_id": "F0001", "ack_status": "Ok"}])
         self.assertEqual(flow.attempt_ids.sorted("id").mapped("outcome"), ["sent", "duplicate"])
-        self.assertEqual(len(self.pa.flows), 1)
+        accepted = [f for f in self.pa.flows.values() if f["acknowledgement"]["status"] == "Ok"]
+        self.assertEqual(len(accepted), 1, "one invoice on the platform, beside the refused duplicate")
+        self.assertEqual(len(self.pa.flows), 2)
         self.assertFalse(move.l10n_fr_pa_attention)
 
     def test_error_ack_reason_activity_redeposit(self):
@@ -113,7 +115,7 @@ class TestDeposit(PaCommon):
         self.assertTrue(move.l10n_fr_pa_attention)
         self.assertIn("not valid (structure)", move.l10n_fr_pa_deposit_reason)
         self.assertIn("BR-FR-10", move.l10n_fr_pa_deposit_reason)
-        self.assertEqual(move.activity_ids.user_id, move.invoice_user_id)
+        self.assertTrue(move.activity_ids.user_id.has_group("account.group_account_invoice"))
         self.assertIn("rejected", move.message_ids[0].body)
         # after correction, billing deposits again: a new trackingId
         move.with_user(self.billing).action_l10n_fr_pa_deposit()
@@ -160,7 +162,53 @@ class TestDeposit(PaCommon):
         """An invoice already sent has its Factur-X PDF: that file is deposited."""
         self.company.l10n_fr_pa_flow_syntax = "Factur-X"
         move = self.post_invoice()
-        move.sudo().invoice_pdf_report_file = base64.b64encode(blank_pdf())
+        writer = OdooPdfFileWriter()
+        writer.cloneReaderDocumentRoot(OdooPdfFileReader(io.BytesIO(blank_pdf()), strict=False))
+        writer.addAttachment("factur-x.xml", b"<rsm:CrossIndustryInvoice/>", subtype="text/xml")
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        sent = buffer.getvalue()
+        move.sudo().invoice_pdf_report_file = base64.b64encode(sent)
         self.deposit()
         flow = self.flows(move)
-        self.assertEqual(base64.b64decode(flow.file), blank_pdf())
+        self.assertEqual(base64.b64decode(flow.file), sent)
+
+    def test_factur_x_sent_pdf_without_xml(self):
+        """The PDF printed for a customer without Factur-X carries no XML: the platform would
+        refuse it, so a Factur-X PDF is made for the deposit."""
+        self.company.l10n_fr_pa_flow_syntax = "Factur-X"
+        move = self.post_invoice()
+        move.sudo().invoice_pdf_report_file = base64.b64encode(blank_pdf())
+        report = type(self.env["ir.actions.report"])
+        with patch.object(report, "_render_qweb_pdf", lambda self, *args, **kwargs: (blank_pdf(), "pdf")):
+            self.deposit()
+        flow = self.flows(move)
+        reader = OdooPdfFileReader(io.BytesIO(base64.b64decode(flow.file)), strict=False)
+        self.assertEqual([name for name, __ in reader.getAttachments()], ["factur-x.xml"])
+
+    def test_activity_for_billing_not_the_technician(self):
+        """An invoice created by a user who does no billing (a technician's signature): the
+        platform's problems go to a billing user."""
+        move = (
+            self.env["account.move"]
+            .with_user(self.employee)
+            .sudo()
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_date": "2026-12-01",
+                    "invoice_user_id": self.employee.id,
+                    "invoice_line_ids": [
+                        Command.create({"product_id": self.service.id, "price_unit": 100.0, "tax_ids": self.tax.ids})
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        self.pa.deposit_answers = [("Error", "InvalidSchema")]
+        self.deposit()
+        user = move.activity_ids.user_id
+        self.assertEqual(len(user), 1)
+        self.assertNotEqual(user, self.employee)
+        self.assertTrue(user.has_group("account.group_account_invoice"))
