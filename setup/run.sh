@@ -48,6 +48,12 @@ if ! (exec 3<>"/dev/tcp/127.0.0.1/$PA_PORT") 2>/dev/null; then
         --webhook-url "http://127.0.0.1:$HTTP_PORT/l10n_fr_pa_flow/webhook/${COMPANY_ID:-1}" \
         > "$FI_HOME/pa_simulator.log" 2>&1 &
     echo $! > "$FI_HOME/pa_simulator.pid"
+    # the demo's "200 Déposée" comes back at once by webhook, not at the next polling
+    for __ in 1 2 3 4 5 6 7 8 9 10; do
+        curl -fsS -X POST "http://127.0.0.1:$PA_PORT/_sim/config" -d '{"webhookOnDeposit": true}' \
+            > /dev/null 2>&1 && break
+        sleep 0.5
+    done
 fi
 
 cat <<TXT
