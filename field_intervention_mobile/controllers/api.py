@@ -2,6 +2,8 @@ from odoo import http
 from odoo.exceptions import AccessError
 from odoo.http import request
 
+from odoo.addons.field_intervention_sign.tools.request_origin import request_origin
+
 TECHNICIAN_GROUP = "field_intervention.group_field_intervention_technician"
 DEFAULT_DAYS = 3
 
@@ -17,12 +19,7 @@ class FieldInterventionMobileApi(http.Controller):
     @staticmethod
     def _fi_origin():
         """Who and where the request comes from, for the signature evidence."""
-        http_request = request.httprequest
-        return {
-            "user": request.env.user,
-            "ip_address": http_request.remote_addr or False,
-            "user_agent": http_request.user_agent.string or False,
-        }
+        return request_origin(request.env.user, request.httprequest)
 
     @http.route("/field_intervention/app/api/day", type="json", auth="user", methods=["POST"])
     def fi_mobile_day(self, days=DEFAULT_DAYS, **kw):

@@ -402,29 +402,25 @@ class FieldInterventionMobileOp(models.Model):
                     date=moment,
                 ),
             )
-        moment, message = self._fi_mobile_moment(intervention, "start", parsed["at"])
-        intervention._fi_start(moment)
-        outcome["applied_time"] = moment
-        return message
+        return self._fi_mobile_timer_step(intervention, "start", parsed, outcome)
 
     def _fi_mobile_op_pause(self, intervention, parsed, batch, outcome):
         self._fi_mobile_check_timer(intervention, ("running",))
-        moment, message = self._fi_mobile_moment(intervention, "pause", parsed["at"])
-        intervention._fi_pause(moment)
-        outcome["applied_time"] = moment
-        return message
+        return self._fi_mobile_timer_step(intervention, "pause", parsed, outcome)
 
     def _fi_mobile_op_resume(self, intervention, parsed, batch, outcome):
         self._fi_mobile_check_timer(intervention, ("paused", "stopped"))
-        moment, message = self._fi_mobile_moment(intervention, "resume", parsed["at"])
-        intervention._fi_resume(moment)
-        outcome["applied_time"] = moment
-        return message
+        return self._fi_mobile_timer_step(intervention, "resume", parsed, outcome)
 
     def _fi_mobile_op_stop(self, intervention, parsed, batch, outcome):
         self._fi_mobile_check_timer(intervention, ("running", "paused"))
-        moment, message = self._fi_mobile_moment(intervention, "stop", parsed["at"])
-        intervention._fi_stop(moment)
+        return self._fi_mobile_timer_step(intervention, "stop", parsed, outcome)
+
+    def _fi_mobile_timer_step(self, intervention, step, parsed, outcome):
+        """Move the timer as its button would (``_fi_start``...), at the phone's time when it is
+        plausible; return what the technician should know about the time kept."""
+        moment, message = self._fi_mobile_moment(intervention, step, parsed["at"])
+        getattr(intervention, f"_fi_{step}")(moment)
         outcome["applied_time"] = moment
         return message
 

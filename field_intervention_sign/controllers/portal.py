@@ -10,6 +10,8 @@ from odoo.osv import expression
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..tools.request_origin import request_origin
+
 MAX_FIELD_LENGTH = 2 * 1024 * 1024  # the model refuses anything above its own limits
 
 
@@ -127,12 +129,7 @@ class FieldInterventionPortal(CustomerPortal):
     @staticmethod
     def _fi_origin():
         """Who and where the request comes from, for the evidence."""
-        http_request = request.httprequest
-        return {
-            "user": request.env.user,
-            "ip_address": http_request.remote_addr or False,
-            "user_agent": http_request.user_agent.string or False,
-        }
+        return request_origin(request.env.user, request.httprequest)
 
     def _fi_register_view(self, intervention_sudo):
         """Log a 'viewed' event once per day and session."""

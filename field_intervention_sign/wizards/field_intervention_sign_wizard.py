@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.http import request
 
+from ..tools.request_origin import request_origin
+
 WIZARD_USER_FIELDS = frozenset(
     {
         "intervention_id",
@@ -89,9 +91,4 @@ class FieldInterventionSignWizard(models.TransientModel):
 
     def _fi_origin(self):
         """The technician's session and device, for the evidence."""
-        http_request = request.httprequest if request else None
-        return {
-            "user": self.env.user,
-            "ip_address": http_request.remote_addr if http_request else False,
-            "user_agent": http_request.user_agent.string if http_request else False,
-        }
+        return request_origin(self.env.user, request.httprequest if request else None)

@@ -10,7 +10,7 @@ from psycopg2.errors import UniqueViolation
 from odoo import api, fields, models
 
 from ..tools.pa_client import PaError
-from ..tools.trusted import check_pa_trusted, pa_trusted
+from ..tools.trusted import pa_trusted
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ class L10nFrPaFlow(models.Model):
     is recorded. Written by this module's methods only (users read)."""
 
     _name = "l10n_fr_pa.flow"
+    _inherit = "l10n_fr_pa.trusted.mixin"
     _description = "Approved Platform Flow"
     _order = "id desc"
     _rec_name = "tracking_id"
@@ -78,22 +79,6 @@ class L10nFrPaFlow(models.Model):
     _sql_constraints = [  # noqa: RUF012
         ("tracking_id_unique", "unique(company_id, tracking_id)", "A tracking ID identifies one flow."),
     ]
-
-    # ------------------------------------------------------------------
-    # CRUD: the module's own methods only
-    # ------------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_pa_trusted(self)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_pa_trusted(self)
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        check_pa_trusted(self)
 
     # ------------------------------------------------------------------
     # Deposit
@@ -393,41 +378,3 @@ class L10nFrPaFlow(models.Model):
             return
         first = details[0] if details else {}
         self._rejected(first.get("reasonCode") or "OtherTechnicalError", first.get("reasonMessage") or "", 0)
-
-
-class L10nFrPaFlowAttempt(models.Model):
-    """One attempt to deposit a flow, whatever came of it (the trace of retries)."""
-
-    _name = "l10n_fr_pa.flow.attempt"
-    _description = "Approved Platform Deposit Attempt"
-    _order = "id desc"
-
-    flow_id = fields.Many2one("l10n_fr_pa.flow", required=True, index=True, ondelete="cascade", readonly=True)
-    company_id = fields.Many2one(related="flow_id.company_id", store=True)
-    date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
-    outcome = fields.Selection(
-        [
-            ("sent", "Deposited"),
-            ("duplicate", "Already Deposited"),
-            ("rejected", "Rejected"),
-            ("retry", "To Retry"),
-            ("auth", "Access Refused"),
-        ],
-        required=True,
-        readonly=True,
-    )
-    http_status = fields.Integer(string="HTTP Status", readonly=True)
-    message = fields.Text(readonly=True)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_pa_trusted(self)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_pa_trusted(self)
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        check_pa_trusted(self)

@@ -4,7 +4,6 @@ import logging
 from odoo import api, fields, models
 
 from ..tools.cdar import CdarError, parse_cdar
-from ..tools.trusted import check_pa_trusted
 
 _logger = logging.getLogger(__name__)
 
@@ -37,6 +36,7 @@ class L10nFrPaStatus(models.Model):
     whatever the order they arrived in."""
 
     _name = "l10n_fr_pa.status"
+    _inherit = "l10n_fr_pa.trusted.mixin"
     _description = "Approved Platform Invoice Status"
     _order = "date desc, id desc"
     _rec_name = "code"
@@ -63,20 +63,6 @@ class L10nFrPaStatus(models.Model):
     _sql_constraints = [  # noqa: RUF012
         ("pa_flow_unique", "unique(company_id, pa_flow_id)", "A lifecycle flow is recorded once."),
     ]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_pa_trusted(self)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        # append-only: even the module's code does not change a recorded status
-        check_pa_trusted(self)
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        check_pa_trusted(self)
 
     @api.model
     def _status_label(self, code):
