@@ -17,6 +17,8 @@ def test_login_over_json_rpc_and_read_interventions(odoo_server):
         "field_intervention",
         "field_intervention_sign",
         "field_intervention_invoice",
+        "field_intervention_mobile",
+        "field_intervention_pa",
     }
     count = session.call_kw("field.intervention", "search_count", [[]])
     assert count >= 0
