@@ -121,18 +121,20 @@ class FieldIntervention(models.Model):
     # Hooks of field_intervention_sign
     # ------------------------------------------------------------------
     def _on_customer_signed(self):
-        """Create the draft invoice of the interventions invoiced one by one at signature.
+        """Have the draft invoice of the interventions invoiced one by one made right after the
+        signature, by the invoicing scheduled action triggered now.
 
-        Invoicing must never make the signature fail: errors are stored on the intervention
-        and an activity is scheduled for billing (see :meth:`_fi_invoice_isolated`).
+        The invoice is not created in the signing request: the customer and the technician do
+        not wait for it (it is as long again as the signature itself), and invoicing can never
+        make the signature fail. The scheduled action runs as soon as the signature is committed
+        (seconds later); its errors are stored on the intervention and an activity is scheduled
+        for billing (see :meth:`_fi_invoice_isolated`).
         """
         res = super()._on_customer_signed()
         # the signer (customer or technician) has no billing rights; the signature flow has
         # checked its access to these interventions before calling this hook
-        interventions_sudo = self.sudo()
-        interventions_sudo.filtered(
-            lambda rec: rec.invoice_policy == "per_intervention" and rec.invoice_status == "to_invoice"
-        )._fi_invoice_isolated()
+        if any(rec.invoice_policy == "per_intervention" and rec.invoice_status == "to_invoice" for rec in self.sudo()):
+            self.env.ref("field_intervention_invoice.ir_cron_field_intervention_invoice").sudo()._trigger()
         return res
 
     def _on_signed_pdf_ready(self):

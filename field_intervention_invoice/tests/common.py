@@ -154,7 +154,9 @@ class FieldInterventionInvoiceCommon(FiSignCase, AccountTestInvoicingCommon):
         return intervention
 
     @classmethod
-    def _sign(cls, interventions, reserves=False, refuse=False):
+    def _sign(cls, interventions, reserves=False, refuse=False, invoice=True):
+        """Sign (or refuse) on the technician's device; with ``invoice``, then run what the
+        invoicing scheduled action triggered by the signature does."""
         for intervention in interventions:
             intervention.with_user(cls.tech_a)._fi_submit_signature(
                 {
@@ -168,7 +170,17 @@ class FieldInterventionInvoiceCommon(FiSignCase, AccountTestInvoicingCommon):
                 },
                 {"user": cls.tech_a},
             )
+        if invoice:
+            cls._run_invoicing_triggered_by_signature(interventions)
         return interventions
+
+    @classmethod
+    def _run_invoicing_triggered_by_signature(cls, interventions):
+        """What the invoicing scheduled action, triggered by the signature, does with these
+        interventions (tests have no cron runner)."""
+        interventions.sudo().filtered(
+            lambda rec: rec.invoice_policy == "per_intervention" and rec.invoice_status == "to_invoice"
+        )._fi_invoice_isolated()
 
     def _invoice_of(self, intervention):
         return intervention.sudo().invoice_id

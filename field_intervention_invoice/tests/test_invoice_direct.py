@@ -11,7 +11,13 @@ class TestInvoiceDirect(FieldInterventionInvoiceCommon):
 
     def test_signature_creates_draft_invoice(self):
         intervention = self._create_done_intervention()
-        self._sign(intervention)
+        cron = self.env.ref("field_intervention_invoice.ir_cron_field_intervention_invoice")
+        Trigger = self.env["ir.cron.trigger"]
+        triggers = Trigger.search([("cron_id", "=", cron.id)])
+        self._sign(intervention, invoice=False)
+        self.assertFalse(intervention.sudo().invoice_id, "the signer does not wait for the invoice")
+        self.assertTrue(Trigger.search([("cron_id", "=", cron.id)]) - triggers, "the signature triggers the invoicing")
+        self.env["field.intervention"]._cron_fi_invoice()  # what the triggered scheduled action runs
         invoice = self._invoice_of(intervention)
         self.assertTrue(invoice, "the signature creates the draft invoice")
         self.assertEqual(invoice.state, "draft")

@@ -109,6 +109,10 @@ class TestApiSync(FiMobileCase):
         self.assertEqual(lines["Offline content SHA-256"], signature.mobile_content_hash)
         self.assertTrue(signature._render_evidence_page().startswith(b"%PDF"))
         if self.invoice_installed:
+            # the signature triggered the invoicing scheduled action; run it as the cron would
+            cron = self.env.ref("field_intervention_invoice.ir_cron_field_intervention_invoice")
+            self.assertTrue(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]))
+            self.env["field.intervention"]._cron_fi_invoice()
             invoice = intervention.sudo().invoice_id
             self.assertEqual((invoice.move_type, invoice.state), ("out_invoice", "draft"))
         # the answer: the signed intervention, as the phone stores it

@@ -121,8 +121,10 @@ class FieldInterventionSignJobMixin(models.AbstractModel):
     def _fi_render_report_pdf(self):
         """Return the intervention report PDF as rendered now (with the signature block)."""
         self.ensure_one()
-        report = self.env["ir.actions.report"].with_company(self.company_id)
-        content, _report_type = report._render_qweb_pdf("field_intervention.action_report_field_intervention", self.ids)
+        # the report record, not its xmlid: the rendering looks its reference up a dozen times
+        report = self.env.ref("field_intervention.action_report_field_intervention")
+        renderer = self.env["ir.actions.report"].with_company(self.company_id)
+        content, _report_type = renderer._render_qweb_pdf(report, self.ids)
         return content
 
     def _fi_send_decision_mails(self):

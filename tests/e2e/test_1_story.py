@@ -212,6 +212,7 @@ def test_04_another_customer_signs_on_the_technicians_phone(world, story, erp):
 
 
 def test_05_billing_posts_the_draft_invoice_with_the_signed_pdf(world, story, smtp_sink):
+    world.run_invoicing()  # triggered by the signatures: the drafts are made seconds after them
     billing = WebSession(world.server.url, world.server.database)
     billing.login_form(world.billing_login, "e2e-Passw0rd!")
     drafts = billing.call_kw(

@@ -119,6 +119,7 @@ def test_connection_killed_mid_signature_then_retry(world, erp, pg, faulty):
     log_start = odoo.log_mark()
     retry = sign(odoo.url, odoo.database, intervention, token)
     assert "error" not in retry, retry
+    world.run_invoicing()
     record, signatures, claims = evidence(erp, pg, intervention)
     assert (record["state"], signatures, claims) == ("signed", 1, 1)
     assert record["signed_pdf_id"]
@@ -148,6 +149,7 @@ def test_wkhtmltopdf_unavailable_then_retry_cron(world, erp, pg, faulty, smtp_si
     log_start = odoo.log_mark()
     answer = sign(odoo.url, odoo.database, intervention, token, seed=6)
     assert "error" not in answer, answer
+    world.run_invoicing()  # the invoice is made while the signed PDF is still missing
     record, signatures, claims = evidence(erp, pg, intervention)
     assert record["state"] == "signed" and signatures == 1 and claims == 1
     assert not record["signed_pdf_id"] and record["sign_pdf_pending"]

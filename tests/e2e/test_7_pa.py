@@ -83,7 +83,8 @@ def story():
 # Helpers
 # ---------------------------------------------------------------------------------------------
 def sign_new_intervention(world, customer, tech_id, tech_login):
-    """A done intervention signed on the technician's phone: the signature creates the invoice."""
+    """A done intervention signed on the technician's phone, then invoiced by the scheduled
+    action that the signature triggers."""
     task = world.create_missions([(customer, tech_id)], name="Entretien PA")[0]
     intervention = world.create_done_interventions([task], tech_id)[0]
     tech = world.web(tech_login)
@@ -95,6 +96,7 @@ def sign_new_intervention(world, customer, tech_id, tech_login):
         {"specification": {}, "context": action["context"]},
     )[0]
     tech.call_button("field.intervention.sign.wizard", "action_confirm", [wizard["id"]], action["context"])
+    world.run_invoicing()
     record = world.erp("field.intervention", "read", [intervention], ["state", "invoice_id"])[0]
     assert record["state"] == "signed" and record["invoice_id"], record
     return intervention, record["invoice_id"][0]

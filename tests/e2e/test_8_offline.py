@@ -284,6 +284,7 @@ def test_offline_intervention_signed_on_the_phone(phone, world, crew, server, lo
 
 def assert_signed_once(world, target):
     erp = world.erp
+    world.run_invoicing()  # triggered by the signature, as a cron thread would run it
     record = erp(
         "field.intervention",
         "read",

@@ -230,6 +230,11 @@ class World:
         """Run a scheduled action now, as an administrator does with "Run Manually"."""
         self.erp("ir.cron", "method_direct_trigger", [self.cron_id(xmlid)])
 
+    def run_invoicing(self):
+        """What the invoicing scheduled action, triggered by each signature, does next (the
+        e2e servers run no cron thread: the tests say when it runs)."""
+        self.run_cron("field_intervention_invoice.ir_cron_field_intervention_invoice")
+
     def flush_mail_queue(self):
         self.run_cron("mail.ir_cron_mail_scheduler_action")
 
