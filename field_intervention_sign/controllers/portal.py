@@ -95,9 +95,14 @@ class FieldInterventionPortal(CustomerPortal):
             page=page,
             step=self._items_per_page,
         )
+        # the columns the list shows come with the search (portal_my_interventions)
         interventions = (
-            Intervention.search(
-                domain, order=sortings[sortby]["order"], limit=self._items_per_page, offset=pager["offset"]
+            Intervention.search_fetch(
+                domain,
+                ["name", "intervention_date", "site_id", "state"],
+                order=sortings[sortby]["order"],
+                limit=self._items_per_page,
+                offset=pager["offset"],
             )
             if can_read
             else Intervention
