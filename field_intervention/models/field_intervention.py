@@ -6,6 +6,9 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from ..tools.trusted_write import trusted_write
 from .project_task import osm_search_url
 
+# timesheet values that follow the intervention once the line exists
+TIMESHEET_SYNCED_FIELDS = ("name", "task_id", "date", "unit_amount", "employee_id")
+
 
 class FieldIntervention(models.Model):
     _name = "field.intervention"
@@ -122,7 +125,7 @@ class FieldIntervention(models.Model):
         help="An open time segment exists.",
     )
     time_ids = fields.One2many("field.intervention.time", "intervention_id", string="Time Segments", copy=False)
-    date_start = fields.Datetime(string="Actual Start", compute="_compute_times", store=True)
+    date_start = fields.Datetime(string="Actual Start", compute="_compute_date_start", store=True)
     date_end = fields.Datetime(string="Actual End", compute="_compute_times", store=True)
     duration = fields.Float(
         string="Worked Time",
@@ -200,14 +203,20 @@ class FieldIntervention(models.Model):
         for rec in self:
             rec.site_map_url = osm_search_url(rec.site_id)
 
-    @api.depends("time_ids.date_start", "time_ids.date_end", "time_ids.duration")
+    @api.depends("time_ids.date_start")
+    def _compute_date_start(self):
+        # apart from the other times: closing a segment (Pause, Stop) moves neither the actual
+        # start nor the service date computed from it
+        for rec in self:
+            starts = rec.time_ids.mapped("date_start")
+            rec.date_start = min(starts) if starts else False
+
+    @api.depends("date_start", "time_ids.date_end", "time_ids.duration")
     def _compute_times(self):
         for rec in self:
             segments = rec.time_ids
-            starts = segments.mapped("date_start")
             ends = segments.mapped("date_end")
             rec.is_running = any(not s.date_end for s in segments)
-            rec.date_start = min(starts) if starts else False
             rec.date_end = max(ends) if ends and not rec.is_running else False
             rec.duration = sum(segments.mapped("duration"))
             if rec.date_start and rec.date_end:
@@ -561,14 +570,16 @@ class FieldIntervention(models.Model):
 
     def _get_technician_employees(self):
         """Map (user id, company id) -> employee id for the technicians of the interventions."""
+        # one query: the full employee record (and its field access checks) is not needed
         employees_sudo = (
             self.env["hr.employee"]
             .sudo()
-            .search(
+            .search_fetch(
                 [
                     ("user_id", "in", self.technician_ids.ids),
                     ("company_id", "in", self.company_id.ids),
-                ]
+                ],
+                ["user_id", "company_id"],
             )
         )
         return {(emp.user_id.id, emp.company_id.id): emp.id for emp in employees_sudo}
@@ -613,7 +624,10 @@ class FieldIntervention(models.Model):
         AnalyticLine_sudo = (
             self.env["account.analytic.line"].sudo().with_context(allowed_company_ids=self.company_id.ids)
         )
-        lines_sudo = AnalyticLine_sudo.search([("intervention_id", "in", self.ids)])
+        # the compared values come with the search (one query, not one more per field read)
+        lines_sudo = AnalyticLine_sudo.search_fetch(
+            [("intervention_id", "in", self.ids)], ["intervention_id", "user_id", *TIMESHEET_SYNCED_FIELDS]
+        )
         existing = defaultdict(lambda: AnalyticLine_sudo)
         for line in lines_sudo:
             existing[(line.intervention_id.id, line.user_id.id)] |= line
@@ -635,8 +649,7 @@ class FieldIntervention(models.Model):
                 changed = {
                     key: value
                     for key, value in vals.items()
-                    if key in ("name", "task_id", "date", "unit_amount", "employee_id")
-                    and line._fields[key].convert_to_write(line[key], line) != value
+                    if key in TIMESHEET_SYNCED_FIELDS and line._fields[key].convert_to_write(line[key], line) != value
                 }
                 if changed:
                     line.write(changed)

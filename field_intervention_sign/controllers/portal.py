@@ -28,9 +28,18 @@ class FieldInterventionPortal(CustomerPortal):
         return values
 
     def _fi_portal_domain(self):
-        partner = request.env.user.partner_id
+        """The reports of the user's company and its contacts, in the states a customer sees."""
+        commercial_partner = request.env.user.partner_id.commercial_partner_id
+        # ("partner_id", "child_of", ...) resolved once, the way the ORM resolves it (as superuser,
+        # archived contacts included): the leaf would walk the contact tree again for each search
+        contacts_query_sudo = (
+            request.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            ._search([("id", "child_of", commercial_partner.id)])
+        )
         return [
-            ("partner_id", "child_of", [partner.commercial_partner_id.id]),
+            ("partner_id", "in", contacts_query_sudo),
             ("state", "in", ("done", "signed", "disputed")),
         ]
 
@@ -86,18 +95,26 @@ class FieldInterventionPortal(CustomerPortal):
             page=page,
             step=self._items_per_page,
         )
+        # the columns the list shows come with the search (portal_my_interventions)
         interventions = (
-            Intervention.search(
-                domain, order=sortings[sortby]["order"], limit=self._items_per_page, offset=pager["offset"]
+            Intervention.search_fetch(
+                domain,
+                ["name", "intervention_date", "site_id", "state"],
+                order=sortings[sortby]["order"],
+                limit=self._items_per_page,
+                offset=pager["offset"],
             )
             if can_read
             else Intervention
         )
         request.session["my_interventions_history"] = interventions.ids[:100]
+        # found with the user's access rules: shown as superuser, as sale shows its orders, so that
+        # reading each page does not evaluate the rules (and walk the contact tree) once more
+        interventions_sudo = interventions.sudo()
         values = self._prepare_portal_layout_values()
         values.update(
             {
-                "interventions": interventions,
+                "interventions": interventions_sudo,
                 "page_name": "intervention",
                 "pager": pager,
                 "default_url": "/my/interventions",
