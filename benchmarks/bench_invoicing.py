@@ -20,6 +20,7 @@ or, inside ``odoo-bin shell -d DB``: ``exec(open(path).read()); run(env, 1000); 
 """
 
 import argparse
+import cProfile
 import logging
 import sys
 import time
@@ -204,16 +205,21 @@ def _setup_orders(env, data, n):
 class _Meter:
     """Accumulates wall time, SQL queries and created invoices of one path over its batches."""
 
-    def __init__(self, label):
+    def __init__(self, label, profiler=None):
         self.label = label
         self.records = self.seconds = self.queries = 0
         self.moves = None
+        self.profiler = profiler
 
     def measure(self, env, records, invoice_batch):
         queries_before = env.cr.sql_log_count
         started = time.perf_counter()
+        if self.profiler:
+            self.profiler.enable()
         moves = invoice_batch(records)
         env.flush_all()
+        if self.profiler:
+            self.profiler.disable()
         self.seconds += time.perf_counter() - started
         self.queries += env.cr.sql_log_count - queries_before
         self.records += len(records)
@@ -250,11 +256,13 @@ def _invoice_orders(batch):
     return batch._create_invoices(grouped=True)
 
 
-def run(env, n=200, batch_size=200, warmup=10):
+def run(env, n=200, batch_size=200, warmup=10, profile=None):
     """Run the benchmark in env's transaction (the caller rolls it back); return the results.
 
     The batches of both paths are interleaved (ours, core, core, ours, ours...) so that both
     see the same machine load and cache state; each path's time is the sum of its batches.
+    With ``profile`` (a file path), both paths run under cProfile and the stats are dumped
+    there for ours and to ``<profile>.core`` for core (``python -m pstats``).
     """
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))
     data = _setup_common(env, n + warmup)
@@ -263,8 +271,9 @@ def run(env, n=200, batch_size=200, warmup=10):
     orders = _setup_orders(env, data, n + warmup)
     _Meter("warm-up").measure(env, interventions[:warmup], _invoice_interventions)
     _Meter("warm-up").measure(env, orders[:warmup], _invoice_orders)
-    ours = _Meter("field_intervention_invoice")
-    core = _Meter("sale.order._create_invoices(grouped=True)")
+    profilers = (cProfile.Profile(), cProfile.Profile()) if profile else (None, None)
+    ours = _Meter("field_intervention_invoice", profiler=profilers[0])
+    core = _Meter("sale.order._create_invoices(grouped=True)", profiler=profilers[1])
     interventions, orders = interventions[warmup:], orders[warmup:]
     for index, offset in enumerate(range(0, n, batch_size)):
         steps = [
@@ -274,6 +283,9 @@ def run(env, n=200, batch_size=200, warmup=10):
         for meter, records, invoice_batch in steps if index % 2 == 0 else reversed(steps):
             env.invalidate_all()
             meter.measure(env, records, invoice_batch)
+    if profile:
+        profilers[0].dump_stats(profile)
+        profilers[1].dump_stats(f"{profile}.core")
     ours, core = ours.report(), core.report()
     ratio = ours["per_second"] / core["per_second"] if core["per_second"] else 0.0
     print(
@@ -291,6 +303,7 @@ def main():
     parser.add_argument("--addons-path", default="/opt/odoo/18.0/addons,/work/main")
     parser.add_argument("--db_host", default="127.0.0.1")
     parser.add_argument("--db_user", default="odoo")
+    parser.add_argument("--profile", metavar="FILE", help="profile both paths with cProfile: FILE (ours) and FILE.core")
     parser.add_argument("--odoo-path", default="/opt/odoo/18.0", help="Odoo source (if odoo is not importable)")
     args = parser.parse_args()
 
@@ -312,7 +325,7 @@ def main():
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        run(env, n=args.n, batch_size=args.batch)
+        run(env, n=args.n, batch_size=args.batch, profile=args.profile)
         cr.rollback()
 
 

@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.tools import SQL, formatLang
 
 from odoo.addons.field_intervention.tools.trusted_write import trusted_write
@@ -235,6 +236,69 @@ class AccountMove(models.Model):
         timesheets_sudo.invalidate_recordset(["timesheet_invoice_id", "write_uid", "write_date"])
         self.invalidate_recordset(["timesheet_ids"])
         timesheets_sudo.modified(["timesheet_invoice_id"])
+
+    @api.model
+    def _fi_add_line_amounts(self, invoice_vals):
+        """Add to the product lines of the invoice values the amounts and tax report tags that
+        core's tax line sync computes after the creation (``_sync_tax_lines``), computed by the
+        same helpers: created with them, the lines need no write each, which was the costliest
+        part of creating the invoices (a write of a line syncs its whole invoice again).
+        Where :meth:`_fi_line_amounts_apply` says no, the values are left to core.
+        """
+        line_vals_list = [
+            vals for __, __, vals in invoice_vals["invoice_line_ids"] if vals.get("display_type") == "product"
+        ]
+        if not self._fi_line_amounts_apply(invoice_vals, line_vals_list):
+            return
+        AccountTax = self.env["account.tax"]
+        company = self.env["res.company"].browse(invoice_vals["company_id"])
+        sign = -1  # direction of a customer invoice
+        base_lines = [
+            AccountTax._prepare_base_line_for_taxes_computation(
+                None,
+                product_id=self.env["product.product"].browse(vals.get("product_id")),
+                product_uom_id=self.env["uom.uom"].browse(vals.get("product_uom_id")),
+                tax_ids=self.env["field.intervention.invoice.check"]._command_taxes(vals["tax_ids"]),
+                price_unit=vals["price_unit"],
+                quantity=vals["quantity"],
+                discount=vals.get("discount", 0.0),
+                currency_id=company.currency_id,
+                rate=1.0,
+                sign=sign,
+                is_refund=False,
+                tax_tag_invert=True,
+            )
+            for vals in line_vals_list
+        ]
+        AccountTax._add_tax_details_in_base_lines(base_lines, company)
+        AccountTax._round_base_lines_tax_details(base_lines, company)
+        AccountTax._add_accounting_data_in_base_lines_tax_details(base_lines, company)
+        for vals, base_line in zip(line_vals_list, base_lines, strict=True):
+            details = base_line["tax_details"]
+            vals["tax_tag_ids"] = [Command.set(base_line["tax_tag_ids"].ids)]
+            vals["amount_currency"] = sign * (
+                details["total_excluded_currency"] + details["delta_total_excluded_currency"]
+            )
+            vals["balance"] = sign * (details["total_excluded"] + details["delta_total_excluded"])
+
+    @api.model
+    def _fi_line_amounts_apply(self, invoice_vals, line_vals_list):
+        """Whether the amounts of the product lines depend on these lines alone: a customer
+        invoice in the company currency (rate 1), without cash rounding nor early payment
+        discount (their lines are also base lines of the taxes), whose lines have their price,
+        quantity and taxes (else core computes them from the product)."""
+        if invoice_vals.get("move_type") != "out_invoice" or invoice_vals.get("invoice_cash_rounding_id"):
+            return False
+        company = self.env["res.company"].browse(invoice_vals["company_id"])
+        if invoice_vals["currency_id"] != company.currency_id.id:
+            return False
+        term = self.env["account.payment.term"].browse(invoice_vals.get("invoice_payment_term_id"))
+        if not term:
+            partner = self.env["res.partner"].browse(invoice_vals["partner_id"]).with_company(company)
+            term = partner.property_payment_term_id
+        return not term.early_discount and all(
+            {"price_unit", "quantity", "tax_ids"} <= vals.keys() for vals in line_vals_list
+        )
 
     def _fi_run_checks(self):
         """Pre-billing checks again on existing invoices: flag them "to review" with the

@@ -409,6 +409,7 @@ class FieldIntervention(models.Model):
                     invoice_vals["invoice_line_ids"].append(Command.create(line_vals))
             reasons = Check._review_reasons_of_vals(group, data, elsewhere, invoice_vals)
             invoice_vals.update(Check._check_values(reasons))
+            Move._fi_add_line_amounts(invoice_vals)
             invoice_vals_list.append(invoice_vals)
         moves = Move.with_context(default_move_type="out_invoice").create(invoice_vals_list)
         moves._fi_link_timesheets(data)
@@ -482,7 +483,7 @@ class FieldIntervention(models.Model):
                 0,
                 {
                     "display_type": "line_section",
-                    "name": self._fi_reference_label(),
+                    "name": data.reference_label(self),
                     "intervention_id": self.id,
                 },
             )
@@ -499,7 +500,7 @@ class FieldIntervention(models.Model):
         return {
             "display_type": "product",
             "product_id": product.id,
-            "name": f"{item.name}\n{self._fi_reference_label()}",
+            "name": f"{item.name}\n{data.reference_label(self)}",
             "quantity": item.quantity,
             "product_uom_id": item.uom.id,
             "price_unit": data.price(product, item.quantity, item.uom, self),

@@ -81,7 +81,7 @@ class SaleOrderLine(models.Model):
                 quantities.append(
                     (sale_line, item.uom._compute_quantity(item.quantity, sale_line.product_uom, round=False))
                 )
-        reference = intervention._fi_reference_label()
+        reference = data.reference_label(intervention)
         return [
             sale_line._fi_prepare_intervention_invoice_line(intervention, quantity, reference)
             for sale_line, quantity in quantities

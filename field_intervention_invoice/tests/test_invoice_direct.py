@@ -1,3 +1,6 @@
+from datetime import timedelta
+from unittest.mock import patch
+
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -60,6 +63,64 @@ class TestInvoiceDirect(FieldInterventionInvoiceCommon):
         self.assertEqual(
             self.env["ir.attachment"].search_count([("res_model", "=", "account.move"), ("res_id", "=", invoice.id)]),
             len(attachments),
+        )
+
+    def test_lines_created_with_core_amounts(self):
+        """The product lines are created with the amounts and tax tags that core's tax sync
+        would write on them: the invoice is the one core builds when it computes them itself
+        (here with a payment term and a price-included tax)."""
+        tax_included = self.env["account.tax"].create(
+            {
+                "name": "TVA 5,5 % TTC",
+                "amount": 5.5,
+                "price_include_override": "tax_included",
+                "company_id": self.company.id,
+            }
+        )
+        self.part_b.taxes_id = tax_included | self.tax_20
+        self.customer.property_payment_term_id = self.env.ref("account.account_payment_term_30days")
+        by_core = self._create_done_intervention()
+        ours = self._create_done_intervention(start=self.date + timedelta(days=1))
+        Move = type(self.env["account.move"])
+        with patch.object(Move, "_fi_line_amounts_apply", return_value=False):
+            self._sign(by_core)
+        applied = []
+        original = Move._fi_line_amounts_apply
+
+        def spy(move_model, invoice_vals, line_vals_list):
+            applied.append(original(move_model, invoice_vals, line_vals_list))
+            return applied[-1]
+
+        with patch.object(Move, "_fi_line_amounts_apply", spy):
+            self._sign(ours)
+        self.assertEqual(applied, [True], "the lines of this invoice got their amounts at creation")
+
+        def journal_items(invoice):
+            return sorted(
+                (
+                    line.display_type,
+                    line.product_id.id,
+                    line.account_id.id,
+                    line.tax_ids.ids,
+                    line.tax_tag_ids.ids,
+                    line.tax_line_id.id,
+                    line.balance,
+                    line.amount_currency,
+                    line.price_subtotal,
+                    line.price_total,
+                    line.tax_base_amount,
+                    str(line.date_maturity),
+                )
+                for line in invoice.line_ids
+            )
+
+        expected, invoice = self._invoice_of(by_core), self._invoice_of(ours)
+        self.assertTrue(expected and invoice)
+        self.assertEqual(journal_items(invoice), journal_items(expected))
+        self.assertTrue(invoice.invoice_line_ids.tax_tag_ids, "the French taxes tag the base lines")
+        self.assertEqual(
+            (invoice.amount_untaxed, invoice.amount_tax, invoice.amount_total),
+            (expected.amount_untaxed, expected.amount_tax, expected.amount_total),
         )
 
     def test_fiscal_position_maps_taxes(self):

@@ -37,6 +37,7 @@ class InvoicingBatch:
             self.timesheets[intervention.id] += [(ts_id, so_line.id) for ts_id in ids]
         self.sale_items = {}  # (intervention id, item index) -> sale.order.line
         self._items = {}
+        self._references = {}
         self._prices = {}
         self._taxes = {}
         self._fiscal_positions = {}
@@ -67,6 +68,13 @@ class InvoicingBatch:
         if intervention.id not in self._items:
             self._items[intervention.id] = intervention._fi_get_billable_items(self)
         return self._items[intervention.id]
+
+    def reference_label(self, intervention):
+        """The intervention's reference printed on each of its invoice lines (see
+        ``field.intervention._fi_reference_label``), formatted once per intervention."""
+        if intervention.id not in self._references:
+            self._references[intervention.id] = intervention._fi_reference_label()
+        return self._references[intervention.id]
 
     def sale_line(self, intervention):
         """Sale order line of the mission when it is sold on a confirmed order."""
