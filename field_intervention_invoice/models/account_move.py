@@ -67,6 +67,13 @@ class AccountMove(models.Model):
             move.fi_intervention_ids = move.invoice_line_ids.intervention_id
             move.fi_intervention_count = len(move.fi_intervention_ids)
 
+    def write(self, vals):
+        if vals == {"is_manually_modified": False} and self.env.context.get("fi_new_invoices"):
+            # core's create() ends by resetting this flag (False already) on the invoices it has
+            # just made and synced: one more sync of all their lines would change nothing
+            self = self.with_context(skip_invoice_sync=True)  # noqa: PLW0642
+        return super().write(vals)
+
     # ------------------------------------------------------------------
     # Guarded fields: the checks are the checks' own
     # ------------------------------------------------------------------

@@ -411,7 +411,11 @@ class FieldIntervention(models.Model):
             invoice_vals.update(Check._check_values(reasons))
             Move._fi_add_line_amounts(invoice_vals)
             invoice_vals_list.append(invoice_vals)
-        moves = Move.with_context(default_move_type="out_invoice").create(invoice_vals_list)
+        moves = (
+            Move.with_context(default_move_type="out_invoice", fi_new_invoices=True)
+            .create(invoice_vals_list)
+            .with_env(Move.env)
+        )
         moves._fi_link_timesheets(data)
         self._fi_attach_signed_pdfs()
         return moves
