@@ -284,8 +284,15 @@ def invoicing_benchmark(n):
             f"--db_user={os.environ.get('FI_DB_USER', 'odoo')}",
             f"--odoo-path={odoo}",
         ]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False, cwd=ROOT)
-        return (result.stdout + result.stderr).strip()[-4000:]
+        # Twice on the same copy: the demo database is small, and PostgreSQL plans the checks of
+        # the invoice lines' foreign keys for a table that size while the run adds tens of
+        # thousands of rows; the second run meets tables the size the first one left (its rows
+        # are rolled back, not its effect on the statistics), closer to a database in production.
+        outputs = []
+        for label in ("first run, fresh copy of the database", "second run, same database"):
+            result = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False, cwd=ROOT)
+            outputs.append(f"# {label}\n" + (result.stdout + result.stderr).strip()[-4000:])
+        return "\n".join(outputs)
     finally:
         drop_database(database)
 
