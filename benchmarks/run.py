@@ -2,11 +2,11 @@
 """Speed users feel: per-request medians (server time and SQL query count) of the suite's user
 actions beside Odoo's nearest core equivalent, measured in the same run on the same server.
 
-Not part of the test command (too slow). Usage (FI_TEST_DB: a database with the three addons,
+Not part of the test command (too slow). Usage (FI_TEST_DB: a database with the six addons,
 e.g. the demo database; it is copied, never modified):
 
     FI_TEST_DB=fi_demo ODOO_DIR=/opt/odoo/18.0 FI_VENV=... \\
-        $FI_VENV/bin/python benchmarks/run.py [--runs 7] [--invoicing-n 200] [--pa-n 1000] [--write-readme]
+        $FI_VENV/bin/python benchmarks/run.py [--runs 7] [--invoicing-n 1000] [--pa-n 1000] [--write-readme]
 
 Server time and query count come from the line Odoo logs for each request
 ("... HTTP/1.1" 200 - <queries> <sql s> <other s>), found by a marker in its URL: server side,
@@ -327,6 +327,15 @@ def pa_deposit_benchmark(n, syntax="CII"):
         drop_database(database)
 
 
+INVOICING_README_NOTE = [
+    "N interventions vs N confirmed sale orders (the timesheet-based labour product on both sides),",
+    "invoiced in batches of 200, run twice on the same copy: first on the small demo database as copied,",
+    "where PostgreSQL plans the invoice lines' foreign-key checks as sequential scans while the run adds",
+    "tens of thousands of rows; then with the table sizes the first run left (its rows are rolled back),",
+    "as a database in production has.",
+]
+
+
 def write_readme(rows, invoicing, runs, seconds, pa_deposit="not run"):
     lines = [
         "# Benchmarks: the speed users feel",
@@ -336,11 +345,11 @@ def write_readme(rows, invoicing, runs, seconds, pa_deposit="not run"):
         "with 2 workers on loopback, beside Odoo's nearest core equivalent measured in the same run.",
         "Server time and SQL query count are read from the line Odoo's HTTP layer logs for each request.",
         "",
-        "How to run (FI_TEST_DB: a database with the three addons; it is copied, never changed):",
+        "How to run (FI_TEST_DB: a database with the six addons; it is copied, never changed):",
         "",
         "```",
         "FI_TEST_DB=fi_demo ODOO_DIR=/opt/odoo/18.0 FI_VENV=~/.local/share/field-intervention/venv-18.0 \\",
-        "    $FI_VENV/bin/python benchmarks/run.py --runs 7 --invoicing-n 200 --write-readme",
+        "    $FI_VENV/bin/python benchmarks/run.py --runs 7 --invoicing-n 1000 --write-readme",
         "```",
         "",
         f"Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {seconds:.0f} s, on the 2-core development",
@@ -364,6 +373,8 @@ def write_readme(rows, invoicing, runs, seconds, pa_deposit="not run"):
         "is made seconds later by the invoicing scheduled action that the signature triggers.",
         "",
         "## Batch invoicing (benchmarks/bench_invoicing.py, run by run.py)",
+        "",
+        *INVOICING_README_NOTE,
         "",
         "```",
         invoicing,
