@@ -10,6 +10,7 @@
     "depends": ["field_intervention_invoice", "l10n_fr_pa_flow"],
     "data": [
         "security/ir.model.access.csv",
+        "security/field_intervention_pa_security.xml",
         "views/field_intervention_views.xml",
         "views/field_intervention_cash_report_views.xml",
         "views/res_config_settings_views.xml",

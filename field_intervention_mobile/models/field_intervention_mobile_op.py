@@ -635,6 +635,17 @@ class FieldInterventionMobileOp(models.Model):
                     parts=", ".join(content_differences(payload["content"], content)),
                 ),
             )
+        if payload["consent_text"] != intervention._fi_get_consent_text().strip()[:MAX_TEXT]:
+            # the evidence keeps the sentence the customer read: it must be the server's own
+            raise MobileRefusal(
+                "conflict",
+                self.env._(
+                    "The consent sentence shown on the phone for %(name)s is not the one of the server: the "
+                    "signature was not recorded, it is kept for the office. Show the report to the customer "
+                    "again and have it signed again.",
+                    name=intervention.name,
+                ),
+            )
         if intervention.state in EDITABLE_STATES:
             intervention.action_done()
         signature = intervention._fi_submit_signature(

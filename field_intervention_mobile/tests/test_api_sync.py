@@ -66,6 +66,18 @@ class TestApiSync(FiMobileCase):
         )
         return ops, times, content
 
+    def test_consent_sentence_is_the_servers(self):
+        """The evidence keeps the sentence the customer read: a phone cannot put its own there."""
+        intervention = self._intervention()
+        entry = self.entry(self.day(), intervention)
+        ops, __, __ = self._offline_day(intervention, entry)
+        ops[-1]["payload"]["consent_text"] = "Le client renonce à toute réclamation."
+        answer = self.sync(ops)
+        self.assertEqual(self.statuses(answer)[-1], "conflict")
+        self.assertIn("consent sentence", answer["results"][-1]["message"])
+        self.assertEqual(intervention.state, "done")
+        self.assertFalse(intervention.sudo().signature_ids)
+
     def test_offline_day_replayed_exactly_once(self):
         intervention = self._intervention()
         entry = self.entry(self.day(), intervention)

@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.field_intervention_invoice.tests.common import FieldInterventionInvoiceCommon
@@ -112,3 +113,10 @@ class TestPaBridge(FieldInterventionInvoiceCommon):
             self.assertEqual(by_customer.invoice_count, 3)
             by_technician = kpi.search([("dimension", "=", "technician"), ("technician_id", "!=", False)])
             self.assertEqual(sum(by_technician.mapped("invoice_count")), 3)
+
+            # the users of another company see none of these invoices
+            other = self.env["res.company"].create({"name": "Autre Société"})
+            (self.billing | self.manager).write({"company_ids": [Command.link(other.id)]})
+            invoices = fast | slow | stuck
+            self.assertFalse(report.with_company(other).search([("invoice_id", "in", invoices.ids)]))
+            self.assertFalse(kpi.with_company(other).search([("company_id", "=", self.company.id)]))

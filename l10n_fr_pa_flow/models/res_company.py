@@ -13,8 +13,13 @@ class ResCompany(models.Model):
         help="Deposit the posted invoices and credit notes of French business customers on the "
         "company's approved platform (PA) and follow their lifecycle.",
     )
-    l10n_fr_pa_base_url = fields.Char(string="Platform API URL", help="Base URL of the AFNOR Flow Service API.")
-    l10n_fr_pa_token_url = fields.Char(string="Platform Token URL", help="OAuth2 client-credentials token URL.")
+    # the addresses the client secret is sent to: set by the same administrators as the secret
+    l10n_fr_pa_base_url = fields.Char(
+        string="Platform API URL", groups=SECRET_GROUPS, help="Base URL of the AFNOR Flow Service API."
+    )
+    l10n_fr_pa_token_url = fields.Char(
+        string="Platform Token URL", groups=SECRET_GROUPS, help="OAuth2 client-credentials token URL."
+    )
     l10n_fr_pa_client_id = fields.Char(string="Platform Client ID", groups=SECRET_GROUPS)
     l10n_fr_pa_client_secret = fields.Char(string="Platform Client Secret", groups=SECRET_GROUPS)
     l10n_fr_pa_webhook_secret = fields.Char(
@@ -50,4 +55,5 @@ class ResCompany(models.Model):
     def _l10n_fr_pa_ready(self):
         """Whether the company deposits through a platform."""
         self.ensure_one()
-        return bool(self.l10n_fr_pa_enabled and self.country_code == "FR" and self.l10n_fr_pa_base_url)
+        # whoever posts an invoice asks this; the URL itself is the administrators'
+        return bool(self.l10n_fr_pa_enabled and self.country_code == "FR" and self.sudo().l10n_fr_pa_base_url)

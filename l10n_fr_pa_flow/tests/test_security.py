@@ -1,6 +1,8 @@
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from odoo.addons.mail.tests.common import mail_new_test_user
+
 from .common import PaCommon
 
 
@@ -71,6 +73,20 @@ class TestSecurity(PaCommon):
             company.read(["l10n_fr_pa_client_secret"])
         with self.assertRaises(AccessError):
             company.read(["l10n_fr_pa_webhook_secret"])
+
+    def test_secret_addresses_set_by_administrators_only(self):
+        """An "Access Rights" administrator edits companies, but cannot send the client secret
+        elsewhere by changing the platform's addresses."""
+        rights_admin = mail_new_test_user(
+            self.env, login="pa_rights_admin", groups="base.group_user,base.group_erp_manager"
+        )
+        company = self.company.with_user(rights_admin)
+        company.write({"sequence": 7})  # the company itself is theirs to edit
+        for field in ("l10n_fr_pa_token_url", "l10n_fr_pa_base_url"):
+            with self.assertRaises(AccessError):
+                company.write({field: "https://attacker.example.com/token"})
+        # posting an invoice still knows whether the company deposits
+        self.assertTrue(self.company.with_user(self.billing)._l10n_fr_pa_ready())
 
     def test_test_connection(self):
         settings = self.env["res.config.settings"].create({})
