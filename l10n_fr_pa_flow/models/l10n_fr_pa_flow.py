@@ -3,7 +3,7 @@ import hashlib
 import hmac
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from psycopg2.errors import UniqueViolation
 
@@ -231,10 +231,12 @@ class L10nFrPaFlow(models.Model):
         if not value:
             return False
         try:
-            parsed = fields.Datetime.to_datetime(value.replace("T", " ").replace("Z", "")[:19])
-        except ValueError:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except (TypeError, ValueError):
             return False
-        return parsed
+        if parsed.tzinfo:
+            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        return parsed.replace(microsecond=0)
 
     # ------------------------------------------------------------------
     # Reason codes, in billing's words

@@ -1,3 +1,4 @@
+from datetime import datetime
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -13,6 +14,13 @@ class TestLifecycle(PaCommon):
         super().setUp()
         self.move = self.post_invoice()
         self.deposit()
+
+    def test_platform_dates_read_as_utc(self):
+        Flow = self.env["l10n_fr_pa.flow"]
+        expected = datetime(2026, 12, 1, 8, 5, 30)
+        for value in ("2026-12-01T08:05:30Z", "2026-12-01T09:05:30+01:00", "2026-12-01T08:05:30.250Z"):
+            self.assertEqual(Flow._parse_datetime(value), expected, value)
+        self.assertFalse(Flow._parse_datetime("le 1er décembre"))
 
     def test_poll_records_history(self):
         self.pa.add_lifecycle(self.move, "200", self.at("2026-12-01 09:05"))
