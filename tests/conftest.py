@@ -22,6 +22,28 @@ ADDONS = (
 )
 
 
+FIGURES = pytest.StashKey[list]()
+
+
+def pytest_configure(config):
+    config.stash[FIGURES] = []
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The figures the tests measured (probe counts, delays) stand in the CI output, not only in
+    the captured output of the tests that printed them."""
+    if config.stash[FIGURES]:
+        terminalreporter.section("figures")
+        for line in config.stash[FIGURES]:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def figures(request):
+    """``figures.append(line)``: a line shown in the test command's output."""
+    return request.config.stash[FIGURES]
+
+
 @pytest.fixture(scope="session")
 def repo_root():
     return ROOT

@@ -668,7 +668,7 @@ def probe_routes(matrix, ledger):
         ledger.record(f"{role} signs with the customer's token", False, outcome, str(answer)[:200])
 
 
-def test_probe_matrix(matrix, server):
+def test_probe_matrix(matrix, server, figures):
     ledger = Ledger()
     log_start = server.log_mark()
     before = matrix.snapshot()
@@ -695,7 +695,7 @@ def test_probe_matrix(matrix, server):
         if row[field] != new.get(field) and (model, field) not in GROWING
     )
     ledger.record("refused probes changed no fixture", False, "ok" if changed else "refused", str(changed))
-    print(f"{ledger.count} probes, {len(ledger.leaks) + len(ledger.drifts)} leaks")
+    figures.append(f"{ledger.count} probes, {len(ledger.leaks) + len(ledger.drifts)} leaks")
     assert not ledger.leaks and not ledger.drifts, "\n".join(ledger.leaks + ledger.drifts)
     problems = server.log_problems(since=log_start)
     unexplained = [
