@@ -425,7 +425,8 @@ class FieldIntervention(models.Model):
         first = self[0]
         sale_line = data.sale_line(first)
         if sale_line:
-            order = sale_line.order_id.with_company(first.company_id)
+            # in the customer's language, as core's sale.order._create_invoices
+            order = sale_line.order_id.with_company(first.company_id).with_context(lang=data.lang(first))
             vals = order._prepare_invoice()
         else:
             partner = data.invoice_partner(first)
@@ -454,7 +455,9 @@ class FieldIntervention(models.Model):
         return vals
 
     def _fi_reference_label(self):
-        """'BI/2026/00042 - 03/12/2026 - Site, City': tells which intervention a line bills."""
+        """'BI/2026/00042 - 03/12/2026 - Site, City': tells which intervention a line bills.
+        The date is in the format of the environment's language: call it in the customer's
+        (``InvoicingBatch.reference_label``)."""
         self.ensure_one()
         site = self.site_id
         parts = [self.name, format_date(self.env, self.intervention_date)]

@@ -63,17 +63,32 @@ class InvoicingBatch:
     # ------------------------------------------------------------------
     # What is billed
     # ------------------------------------------------------------------
+    def lang(self, intervention):
+        """Language of what the customer reads on the invoice: the invoice address's, as core's
+        ``sale.order._create_invoices``, whoever invoices (a user, the scheduled action)."""
+        return self.invoice_partner(intervention).lang or self.env.lang
+
+    def in_customer_lang(self, intervention):
+        """The intervention in the customer's language: the records read through it (products)
+        are prefetched together for all interventions of that language, one query per language."""
+        return intervention.with_context(lang=self.lang(intervention))
+
     def items(self, intervention):
-        """[BillableItem] of the intervention (see ``field.intervention._fi_get_billable_items``)."""
+        """[BillableItem] of the intervention (see ``field.intervention._fi_get_billable_items``),
+        named in the customer's language."""
         if intervention.id not in self._items:
-            self._items[intervention.id] = intervention._fi_get_billable_items(self)
+            self._items[intervention.id] = [
+                item._replace(product=item.product.with_env(self.env))
+                for item in self.in_customer_lang(intervention)._fi_get_billable_items(self)
+            ]
         return self._items[intervention.id]
 
     def reference_label(self, intervention):
         """The intervention's reference printed on each of its invoice lines (see
-        ``field.intervention._fi_reference_label``), formatted once per intervention."""
+        ``field.intervention._fi_reference_label``), formatted once per intervention in the
+        customer's language and date format."""
         if intervention.id not in self._references:
-            self._references[intervention.id] = intervention._fi_reference_label()
+            self._references[intervention.id] = self.in_customer_lang(intervention)._fi_reference_label()
         return self._references[intervention.id]
 
     def sale_line(self, intervention):

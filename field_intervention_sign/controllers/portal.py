@@ -68,6 +68,7 @@ class FieldInterventionPortal(CustomerPortal):
 
     @http.route(["/my/interventions", "/my/interventions/page/<int:page>"], type="http", auth="user", website=True)
     def portal_my_interventions(self, page=1, sortby=None, filterby=None, date_from=None, date_to=None, **kw):
+        request.env["ir.http"]._fi_set_customer_page_lang()
         Intervention = request.env["field.intervention"]
         filters = self._fi_searchbar_filters()
         sortings = self._fi_searchbar_sortings()
@@ -141,7 +142,8 @@ class FieldInterventionPortal(CustomerPortal):
             raise Forbidden() from error
         if intervention_sudo.state not in intervention_sudo._fi_customer_states():
             raise NotFound()
-        return intervention_sudo
+        request.env["ir.http"]._fi_set_customer_page_lang(intervention_sudo.partner_id if access_token else None)
+        return intervention_sudo.with_context(lang=request.env.lang)
 
     @staticmethod
     def _fi_origin():

@@ -23,7 +23,9 @@ class FieldInterventionVerify(http.Controller):
         )
         if not signature_sudo:
             raise NotFound()
-        return signature_sudo
+        # opened by the link of the signed PDF: in the language of the document's customer
+        request.env["ir.http"]._fi_set_customer_page_lang(signature_sudo.intervention_id.partner_id)
+        return signature_sudo.with_context(lang=request.env.lang)
 
     @http.route(
         "/fi/verify/<string:token>", type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=False

@@ -6,3 +6,4 @@ from . import ir_attachment
 from . import res_company
 from . import res_config_settings
 from . import mail_mail
+from . import ir_http

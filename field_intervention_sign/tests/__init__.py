@@ -1,4 +1,5 @@
 from . import test_signature_flow
+from . import test_customer_lang
 from . import test_lock
 from . import test_portal_http
 from . import test_mail_retry
