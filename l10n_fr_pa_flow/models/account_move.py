@@ -207,10 +207,11 @@ class AccountMove(models.Model):
 
     @api.depends("l10n_fr_pa_deposit_state", "l10n_fr_pa_status")
     def _compute_show_reset_to_draft_button(self):
-        super()._compute_show_reset_to_draft_button()
+        res = super()._compute_show_reset_to_draft_button()
         for move in self:
             if move.show_reset_to_draft_button and move._l10n_fr_pa_locked():
                 move.show_reset_to_draft_button = False
+        return res
 
     # ------------------------------------------------------------------
     # CRUD: the platform fields are the exchange's own; what the platform holds is final
