@@ -377,8 +377,9 @@ def test_08_statuses_out_of_order(world, erp, pg, pa):
     name = invoice_of(erp, invoice)["name"]
     poll(world, pg)
     time.sleep(3)  # the 204 and 205 are dated after the 200 of the deposit, to the second
-    emit(pa, name, 205, webhook=True, statusDate=utc_iso())
-    emit(pa, name, 204, webhook=False, statusDate=utc_iso(-1 / 3600))
+    dated_205, dated_204 = utc_iso(), utc_iso(-2 / 3600)
+    emit(pa, name, 205, webhook=True, statusDate=dated_205)
+    emit(pa, name, 204, webhook=False, statusDate=dated_204)
     poll(world, pg)
     history = statuses_of(erp, invoice)
     assert [s["code"] for s in history] == ["200", "204", "205"], history
