@@ -4,6 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.field_intervention_invoice.tests.common import FieldInterventionInvoiceCommon
@@ -75,15 +76,26 @@ class TestPaBridge(FieldInterventionInvoiceCommon):
         self.company.fi_vat_on_debits = False
         self.assertTrue(invoice._l10n_fr_pa_declares_collection())
 
+    def _collect(self, invoice, when):
+        """The customer pays the whole invoice on ``when``: our 212 Encaissée is deposited."""
+        with freeze_time(when):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": when.date()})._create_payments()
+            self.pa.submitted_at = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+            self.env["l10n_fr_pa.flow"]._cron_deposit()
+        self.assertEqual(invoice.l10n_fr_pa_cash_date, when)
+
     def test_to_cash_kpis_and_stuck_list(self):
         __, fast = self._deposited_invoice(2)  # signed on the 2nd, deposited on the 3rd
         self.pa.add_lifecycle(fast, "205", datetime(2026, 3, 5, 10, 0))
-        self.pa.add_lifecycle(fast, "212", datetime(2026, 3, 12, 10, 0), amount=fast.amount_total)
         __, slow = self._deposited_invoice(4)  # signed on the 4th, deposited on the 5th
         self.pa.add_lifecycle(slow, "205", datetime(2026, 3, 9, 10, 0))
-        self.pa.add_lifecycle(slow, "212", datetime(2026, 3, 25, 10, 0), amount=slow.amount_total)
         __, stuck = self._deposited_invoice(6)  # deposited on the 7th, never approved
-        self.env["l10n_fr_pa.flow"]._cron_poll_lifecycle()
+        with freeze_time(datetime(2026, 3, 10, 12, 0)):
+            self.env["l10n_fr_pa.flow"]._cron_poll_lifecycle()
+        self._collect(fast, datetime(2026, 3, 12, 10, 0))
+        self._collect(slow, datetime(2026, 3, 25, 10, 0))
 
         with freeze_time(datetime(2026, 3, 31, 10, 0)):
             report = self.env["field.intervention.cash.report"].with_user(self.billing)
@@ -120,3 +132,44 @@ class TestPaBridge(FieldInterventionInvoiceCommon):
             invoices = fast | slow | stuck
             self.assertFalse(report.with_company(other).search([("invoice_id", "in", invoices.ids)]))
             self.assertFalse(kpi.with_company(other).search([("company_id", "=", self.company.id)]))
+
+    def test_collection_declared_elsewhere_is_no_collection(self):
+        """A 212 Encaissée that arrives from outside on an unpaid invoice is recorded with an
+        error: the invoice is not collected and stays on the stuck list."""
+        __, invoice = self._deposited_invoice(2)
+        self.pa.add_lifecycle(invoice, "212", datetime(2026, 3, 4, 10, 0), amount=invoice.amount_total)
+        with freeze_time(datetime(2026, 3, 4, 11, 0)):
+            self.env["l10n_fr_pa.flow"]._cron_poll_lifecycle()
+        self.assertTrue(invoice.l10n_fr_pa_status_ids.error)
+        self.assertFalse(invoice.l10n_fr_pa_cash_date)
+        with freeze_time(datetime(2026, 3, 31, 10, 0)):
+            (row,) = (
+                self.env["field.intervention.cash.report"]
+                .with_user(self.billing)
+                .search([("invoice_id", "=", invoice.id)])
+            )
+            self.assertEqual((row.stuck_step, row.is_stuck), ("acceptance", True))
+
+    def test_deposited_invoice_is_corrected_by_a_credit_note(self):
+        """Billing cannot cancel a deposited invoice (its interventions would be billed twice):
+        the credit note, deposited too, releases them."""
+        intervention, invoice = self._deposited_invoice(2)
+        with self.assertRaises(UserError):
+            invoice.with_user(self.billing).button_cancel()
+        with self.assertRaises(UserError):
+            invoice.with_user(self.billing).button_draft()
+        self.assertEqual((invoice.state, intervention.sudo().invoice_status), ("posted", "invoiced"))
+        with freeze_time(datetime(2026, 3, 10, 9, 0)):
+            reversal = (
+                self.env["account.move.reversal"]
+                .with_user(self.billing)
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({"journal_id": invoice.journal_id.id, "reason": "Tarif erroné"})
+            )
+            refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+            refund.with_user(self.billing).action_post()
+            self.env["l10n_fr_pa.flow"]._cron_deposit()
+        self.assertEqual(refund.l10n_fr_pa_deposit_state, "sent")
+        self.assertEqual(intervention.sudo().invoice_status, "to_invoice", "the credit note released it")
+        with self.assertRaises(UserError):
+            refund.with_user(self.billing).button_draft()

@@ -4,7 +4,7 @@ import uuid
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter, PdfReadError
 
 from ..tools.cdar import ROLE_BUYER, ROLE_SELLER, LifecycleMessage, Party, build_cdar
@@ -24,6 +24,37 @@ PA_MOVE_FIELDS = frozenset(
         "l10n_fr_pa_cash_date",
         "l10n_fr_pa_collected_sent",
         "l10n_fr_pa_collection_delta",
+    }
+)
+# What the deposited invoice says (the CII of account_edi_ubl_cii, its Factur-X PDF): once the
+# platform holds the invoice, none of it changes, whatever the context (core's readonly check on
+# posted moves is skipped with a context key any RPC client can send).
+LOCKED_MOVE_FIELDS = frozenset(
+    {
+        "name",
+        "move_type",
+        "journal_id",
+        "company_id",
+        "partner_id",
+        "commercial_partner_id",
+        "partner_shipping_id",
+        "partner_bank_id",
+        "currency_id",
+        "invoice_date",
+        "invoice_date_due",
+        "delivery_date",
+        "invoice_payment_term_id",
+        "fiscal_position_id",
+        "invoice_cash_rounding_id",
+        "invoice_incoterm_id",
+        "invoice_line_ids",
+        "line_ids",
+        "narration",
+        "ref",
+        "payment_reference",
+        "purchase_order_reference",
+        "buyer_reference",
+        "contract_reference",
     }
 )
 
@@ -96,15 +127,14 @@ class AccountMove(models.Model):
     @api.depends(
         "l10n_fr_pa_status_ids.code",
         "l10n_fr_pa_status_ids.date",
+        "l10n_fr_pa_status_ids.received_at",
+        "l10n_fr_pa_status_ids.error",
         "l10n_fr_pa_deposit_state",
         "l10n_fr_pa_flow_ids.create_date",
     )
     def _compute_l10n_fr_pa_status(self):
         for move in self:
-            since = move._l10n_fr_pa_redeposited_at()
-            statuses = move.l10n_fr_pa_status_ids.filtered(
-                lambda status, since=since: status.code and (not since or status.date >= since)
-            ).sorted(lambda status: (status.date, status.id))
+            statuses = move._l10n_fr_pa_current_statuses()
             terminal = statuses.filtered(lambda status: status.code in TERMINAL)
             current = (terminal or statuses)[-1:]
             move.l10n_fr_pa_status = current.code or False
@@ -127,10 +157,64 @@ class AccountMove(models.Model):
         deposit): the statuses dated before it are those of the rejected deposit."""
         self.ensure_one()
         deposits = self.l10n_fr_pa_flow_ids.filtered(lambda flow: flow.flow_type == "CustomerInvoice").sorted("id")
-        return deposits[-1].create_date if len(deposits) > 1 else False
+        # to the second, as the statuses' receipt times (a status received right after the new
+        # deposit started is about it)
+        return deposits[-1].create_date.replace(microsecond=0) if len(deposits) > 1 else False
+
+    def _l10n_fr_pa_current_statuses(self):
+        """The statuses that count for the invoice's current deposit, in the order they happened:
+        those recorded with an error (unreadable, or a seller's status we did not send) change
+        nothing, and a status dated after its receipt counts from its receipt (a date in the
+        future does not outrank the statuses received after it)."""
+        self.ensure_one()
+        since = self._l10n_fr_pa_redeposited_at()
+        return self.l10n_fr_pa_status_ids.filtered(
+            lambda status: status.code and not status.error and (not since or status._sort_date() >= since)
+        ).sorted(lambda status: (status._sort_date(), status.id))
+
+    def _l10n_fr_pa_locked(self):
+        """Whether the approved platform holds the invoice, or is about to: a posted invoice whose
+        current deposit is queued, or deposited and not rejected since (213 Rejetée). Such an
+        invoice is final: no reset to draft, no cancellation, no change; a credit note, deposited
+        too, corrects it. A deposit the platform refused (Error acknowledgement, 213) frees the
+        invoice: a rejected invoice is deemed not issued, it is corrected and deposited again
+        under its number."""
+        self.ensure_one()
+        if self.state != "posted":
+            return False
+        # whoever may change the invoice asks; the deposit records are the exchange's
+        move_sudo = self.sudo()
+        deposits = move_sudo.l10n_fr_pa_flow_ids.filtered(
+            lambda flow: flow.flow_type == "CustomerInvoice" and flow.state != "cancelled"
+        ).sorted("id")
+        current = deposits[-1:]
+        if current.state == "queued":
+            return True
+        return current.state == "sent" and "213" not in move_sudo._l10n_fr_pa_current_statuses().mapped("code")
+
+    def _l10n_fr_pa_check_unlocked(self):
+        """Refuse to reset, cancel or change an invoice the platform holds."""
+        locked = self.filtered(lambda move: move._l10n_fr_pa_locked())
+        if locked:
+            raise UserError(
+                self.env._(
+                    "%(invoice)s is on the approved platform (deposited, or queued for deposit): it can no "
+                    "longer be reset to draft, cancelled or changed. Correct it with a credit note, which is "
+                    "deposited too.",
+                    invoice=locked[0].display_name,
+                )
+            )
+
+    @api.depends("l10n_fr_pa_deposit_state", "l10n_fr_pa_status")
+    def _compute_show_reset_to_draft_button(self):
+        res = super()._compute_show_reset_to_draft_button()
+        for move in self:
+            if move.show_reset_to_draft_button and move._l10n_fr_pa_locked():
+                move.show_reset_to_draft_button = False
+        return res
 
     # ------------------------------------------------------------------
-    # CRUD: the platform fields are the exchange's own
+    # CRUD: the platform fields are the exchange's own; what the platform holds is final
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
@@ -139,7 +223,34 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         check_pa_trusted(self, {name for name in vals if name in PA_MOVE_FIELDS})
+        locked_names = LOCKED_MOVE_FIELDS & vals.keys()
+        if locked_names or "state" in vals:
+            self.filtered(
+                lambda move: (
+                    ("state" in vals and vals["state"] != move.state)
+                    or any(move._l10n_fr_pa_will_change(vals, name) for name in locked_names)
+                )
+            )._l10n_fr_pa_check_unlocked()
         return super().write(vals)
+
+    def _l10n_fr_pa_will_change(self, vals, name):
+        """Whether writing ``vals`` changes the field ``name`` of the move (x2many commands do)."""
+        field = self._fields[name]
+        if field.type in ("many2one", "many2many", "one2many", "monetary", "float"):
+            return self._field_will_change(self, vals, name)
+        return field.convert_to_cache(vals[name], self) != field.convert_to_cache(self[name], self)
+
+    @api.ondelete(at_uninstall=False)
+    def _l10n_fr_pa_unlink_except_locked(self):
+        self._l10n_fr_pa_check_unlocked()
+
+    def button_draft(self):
+        self._l10n_fr_pa_check_unlocked()
+        return super().button_draft()
+
+    def button_cancel(self):
+        self._l10n_fr_pa_check_unlocked()
+        return super().button_cancel()
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
@@ -370,19 +481,25 @@ class AccountMove(models.Model):
         return any(not line.product_id or line.product_id.type == "service" for line in lines)
 
     def _l10n_fr_pa_collected(self):
-        """Amount collected so far, tax included. 'paid' (reconciled; in Community the state of
-        any fully settled invoice) is the whole amount; 'partial' what the reconciled payments
-        settled; 'in_payment' (with the accountant app: registered, not yet matched with the
-        bank) is not cash yet, so the amount already declared stands; an unpaid or reversed
-        invoice has collected nothing."""
+        """Amount collected so far, tax included: what the payments and bank statement lines
+        reconciled with the invoice's receivable settled (never ``payment_state``, a field a user
+        can write; never a credit note, which is no cash). With the accountant app, a registered
+        payment not yet matched with the bank is not cash yet; in Community, registering it is
+        the collection (core's own rule for "paid")."""
         self.ensure_one()
-        if self.payment_state == "paid":
-            return self.amount_total
-        if self.payment_state == "partial":
-            return self.amount_total - self.amount_residual
-        if self.payment_state == "in_payment":
-            return self.l10n_fr_pa_collected_sent
-        return 0.0
+        move_sudo = self.sudo()
+        bank_only = move_sudo._get_invoice_in_payment_state() != "paid"
+        collected = 0.0
+        receivables = move_sudo.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+        for partial in receivables.matched_credit_ids:
+            counterpart = partial.credit_move_id.move_id
+            payment = counterpart.origin_payment_id
+            if counterpart.state != "posted" or not (payment or counterpart.statement_line_id):
+                continue
+            if payment and bank_only and not payment.is_matched:
+                continue
+            collected += partial.debit_amount_currency
+        return self.currency_id.round(collected)
 
     @api.model
     def _l10n_fr_pa_enqueue_collections(self):

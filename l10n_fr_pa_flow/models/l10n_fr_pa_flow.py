@@ -1,6 +1,7 @@
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -18,6 +19,9 @@ CRON_BATCH_SIZE = 50
 BACKOFF_BASE = 60  # seconds before the first retry; doubled at each attempt
 BACKOFF_MAX = 6 * 3600
 ALREADY_EXISTING = "AlreadyExistingFlow"
+# the key of the signature checked for a company that has no webhook secret (never a match): the
+# refusal costs the same as for a wrong signature
+WEBHOOK_NO_SECRET = "no webhook secret"
 FLOW_TYPES = [
     ("CustomerInvoice", "Customer Invoice"),
     ("CustomerInvoiceLC", "Customer Invoice Lifecycle"),
@@ -338,34 +342,59 @@ class L10nFrPaFlow(models.Model):
         status_model._record_lifecycle(company, flow_id, content)
 
     @api.model
-    def _l10n_fr_pa_webhook(self, company_id, body, signature, payload):
+    def _l10n_fr_pa_webhook(self, company_id, body, signature):
         """Handle a callback of the platform: "ok", or why it is refused. The body's HMAC-SHA256
-        with the company's webhook secret must match the X-PA-Signature header; the flow is
-        then processed like a polled one (idempotent: the same flowId twice records once)."""
+        with the company's webhook secret must match the X-PA-Signature header. The body only
+        names the flow: what the flow is (its direction, its acknowledgement) is asked of the
+        platform, then it is processed like a polled one (idempotent: the same flowId twice
+        records once)."""
         # reading the company's secret is the check itself
         company_sudo = self.env["res.company"].sudo().browse(company_id).exists()
-        secret = company_sudo.l10n_fr_pa_webhook_secret if company_sudo else False
-        if not secret or not company_sudo._l10n_fr_pa_ready():
-            return "unknown"
-        expected = "sha256=" + hmac.new(secret.encode(), body or b"", hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, (signature or "").strip()):
-            return "bad signature"
-        remote = (payload or {}).get("flowInfo") if isinstance(payload, dict) else None
-        if not isinstance(remote, dict):
+        secret = company_sudo.l10n_fr_pa_webhook_secret if company_sudo and company_sudo._l10n_fr_pa_ready() else False
+        # an unknown company, a company without a platform and a wrong signature get the same
+        # answer after the same work: company ids cannot be told apart from outside
+        key = (secret or WEBHOOK_NO_SECRET).encode()
+        expected = "sha256=" + hmac.new(key, body or b"", hashlib.sha256).hexdigest()
+        matches = hmac.compare_digest(expected.encode(), (signature or "").strip().encode("utf-8", "replace"))
+        if not (matches and secret):
+            return "refused"
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        remote = payload.get("flowInfo") if isinstance(payload, dict) else None
+        flow_id = remote.get("flowId") if isinstance(remote, dict) else None
+        if not flow_id or not isinstance(flow_id, str):
             return "bad payload"
         flows_sudo = self.sudo().with_company(company_sudo)
         try:
             with self.env.cr.savepoint():
-                flows_sudo._process_remote_flow(company_sudo, remote)
+                flows_sudo._process_callback(company_sudo, flow_id)
         except PaError as error:
-            _logger.info(
-                "Callback flow %s of %s not processed: %s", remote.get("flowId"), company_sudo.name, error.message
-            )
+            _logger.info("Callback flow %s of %s not processed: %s", flow_id, company_sudo.name, error.message)
             return "retry"
         except UniqueViolation:
             # the polling (or a twin callback) recorded the same flow meanwhile: it is recorded once
             return "ok"
         return "ok"
+
+    @api.model
+    def _process_callback(self, company, flow_id):
+        """A callback named the flow ``flow_id``: the platform's own record of it (GET
+        /v1/flows/{flowId}) is processed, never the callback's body (whoever holds the webhook
+        secret could otherwise turn an accepted deposit into a rejected one)."""
+        client = company._l10n_fr_pa_client()
+        try:
+            remote = client.get_flow(flow_id)
+        except PaError as error:
+            if error.kind != "rejected":
+                raise
+            _logger.info("Callback flow %s of %s unknown to the platform: %s", flow_id, company.name, error.message)
+            return
+        if remote.get("flowId") != flow_id:
+            _logger.info("Callback flow %s of %s: the platform answered another flow", flow_id, company.name)
+            return
+        self._process_remote_flow(company, remote, client)
 
     def _update_ack(self, remote):
         """A later acknowledgement of one of our flows (Pending at deposit)."""

@@ -28,6 +28,9 @@ TERMINAL = frozenset({"210", "212", "213"})
 # statuses that need billing's attention: an activity and a message on the invoice
 ATTENTION = frozenset({"207", "210", "213"})
 APPROVED = frozenset({"205", "206"})
+# statuses only the seller sends (XP Z12-012): they count when we sent them, never when they
+# come from elsewhere (a 212 of someone else would declare our invoice collected)
+SELLER_ONLY = frozenset({"209", "212"})
 
 
 class L10nFrPaStatus(models.Model):
@@ -63,6 +66,12 @@ class L10nFrPaStatus(models.Model):
     _sql_constraints = [  # noqa: RUF012
         ("pa_flow_unique", "unique(company_id, pa_flow_id)", "A lifecycle flow is recorded once."),
     ]
+
+    def _sort_date(self):
+        """The status's place in the history: its date, but not later than its receipt (a status
+        dated in the future does not outrank the statuses received after it)."""
+        self.ensure_one()
+        return min(self.date, self.received_at) if self.received_at else self.date
 
     @api.model
     def _status_label(self, code):
@@ -115,7 +124,12 @@ class L10nFrPaStatus(models.Model):
             )
         if message.status_code not in codes:
             values["error"] = self.env._("Unknown status code %(code)s.", code=message.status_code)
+        elif message.status_code in SELLER_ONLY:
+            values["error"] = self.env._(
+                "Status %(code)s is the seller's own: only the ones this company sends count.",
+                code=message.status_code,
+            )
         status = self.sudo().create(values)
-        if move:
+        if move and not status.error:
             move._l10n_fr_pa_status_received(status)
         return status

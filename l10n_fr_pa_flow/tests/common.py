@@ -78,7 +78,12 @@ class FakePa:
             return response(200, {"limit": body["limit"], "results": self._search(body)})
         if path.startswith("/v1/flows/"):
             flow_id = path.removeprefix("/v1/flows/")
-            self.requests.append((method, path, kwargs.get("params")))
+            params = kwargs.get("params") or {}
+            self.requests.append((method, path, params))
+            if params.get("docType", "Metadata") == "Metadata":
+                if flow_id not in self.flows:
+                    return response(404, {"errorCode": "MISSING_RESOURCE"})
+                return response(200, self.flows[flow_id])
             if flow_id not in self.files:
                 return response(
                     404, {"errorCode": "MISSING_RESOURCE", "errorMessage": "Requested resource is Not Found"}

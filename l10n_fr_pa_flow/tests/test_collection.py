@@ -66,3 +66,28 @@ class TestCollection(PaCommon):
         self.assertEqual(len(self.flows(move, "CustomerInvoiceLC")), 1, "no negative 212")
         self.assertIn("undone", move.activity_ids.summary)
         self.assertEqual(move.l10n_fr_pa_collected_sent, 0.0)
+
+    def test_written_payment_state_is_no_collection(self):
+        """``payment_state`` is a field billing can write: a 212 declares what reconciled
+        payments brought in, nothing else."""
+        move = self.post_invoice()
+        self.deposit()
+        move.with_user(self.billing).write({"payment_state": "paid"})
+        self.assertEqual(move.payment_state, "paid")
+        self.deposit()
+        self.assertFalse(self.flows(move, "CustomerInvoiceLC"), "no money came in: nothing to declare")
+        self.assertEqual(move.l10n_fr_pa_collected_sent, 0.0)
+
+    def test_credit_note_is_no_collection(self):
+        """A partial credit note reconciled with the invoice lowers what is due, it brings no cash."""
+        move = self.post_invoice()
+        self.deposit()
+        refund = move._reverse_moves([{"invoice_date": "2026-12-02", "date": "2026-12-02"}])
+        refund.invoice_line_ids.price_unit = 20.0
+        refund.action_post()  # reconciled with the invoice it reverses
+        self.assertEqual(move.payment_state, "partial")
+        self.deposit()
+        self.assertFalse(self.flows(move, "CustomerInvoiceLC"))
+        self.pay(move, 96.0)  # the rest, in cash
+        self.deposit()
+        self.assertEqual(self.flows(move, "CustomerInvoiceLC").mapped("amount"), [96.0])

@@ -58,20 +58,22 @@ class TestLifecycle(PaCommon):
     def test_out_of_order(self):
         """Statuses arriving out of order: the history follows their dates, a terminal status is
         not overridden by an earlier-dated one."""
-        self.pa.add_lifecycle(self.move, "212", self.at("2026-12-20 10:00"), amount=120)
-        self.poll()
+        self.pa.add_lifecycle(self.move, "210", self.at("2026-12-20 10:00"), reason_code="DOUBLON", reason="Doublon")
+        with freeze_time("2026-12-20 11:00:00"):
+            self.poll()
         self.pa.add_lifecycle(self.move, "205", self.at("2026-12-05 10:00"))
         self.pa.add_lifecycle(self.move, "200", self.at("2026-12-01 09:05"))
-        self.poll()
+        with freeze_time("2026-12-21 09:00:00"):
+            self.poll()
         self.move.invalidate_recordset(["l10n_fr_pa_status_ids"])
-        self.assertEqual(self.move.l10n_fr_pa_status_ids.mapped("code"), ["212", "205", "200"])
-        self.assertEqual(self.move.l10n_fr_pa_status, "212")
-        self.assertEqual(self.move.l10n_fr_pa_cash_date, self.at("2026-12-20 10:00"))
-        self.assertEqual(self.move.l10n_fr_pa_status_ids[0].amount, 120)
+        self.assertEqual(self.move.l10n_fr_pa_status_ids.mapped("code"), ["210", "205", "200"])
+        self.assertEqual(self.move.l10n_fr_pa_status, "210")
+        self.assertEqual(self.move.l10n_fr_pa_acceptance_date, self.at("2026-12-05 10:00"))
         # a later non-terminal status does not replace a terminal one either
         self.pa.add_lifecycle(self.move, "211", self.at("2026-12-21 10:00"))
-        self.poll()
-        self.assertEqual(self.move.l10n_fr_pa_status, "212")
+        with freeze_time("2026-12-21 11:00:00"):
+            self.poll()
+        self.assertEqual(self.move.l10n_fr_pa_status, "210")
 
     def test_refusal_opens_activity(self):
         self.pa.add_lifecycle(self.move, "210", self.at("2026-12-02 10:00"), reason_code="DOUBLON", reason="Déjà payée")
@@ -137,8 +139,8 @@ class TestLifecycle(PaCommon):
         hold the cursor back."""
         missing = self.pa.add_lifecycle(self.move, "205", self.at("2026-12-02 10:00"))
         del self.pa.files[missing["flowId"]]
-        self.pa.add_lifecycle(self.move, "212", self.at("2026-12-10 10:00"), amount=120)
+        self.pa.add_lifecycle(self.move, "210", self.at("2026-12-10 10:00"), reason_code="DOUBLON")
         self.poll()
-        self.assertEqual(self.move.l10n_fr_pa_status, "212")
+        self.assertEqual(self.move.l10n_fr_pa_status, "210")
         (kept,) = self.env["l10n_fr_pa.status"].search([("pa_flow_id", "=", missing["flowId"])])
         self.assertIn("404", kept.error)

@@ -188,6 +188,14 @@ class PaClient:
         response = self.call("POST", "/v1/flows/search", json={"limit": limit, "where": where})
         return self._json(response)
 
+    def get_flow(self, flow_id):
+        """GET /v1/flows/{flowId}?docType=Metadata: the platform's own record of the flow (its
+        direction, trackingId, acknowledgement), as a dict."""
+        response = self.call(
+            "GET", f"/v1/flows/{requests.utils.quote(flow_id, safe='')}", params={"docType": "Metadata"}
+        )
+        return self._json(response)
+
     def download(self, flow_id, doc_type="Original"):
         """GET /v1/flows/{flowId}?docType=...: the file's bytes."""
         response = self.call("GET", f"/v1/flows/{requests.utils.quote(flow_id, safe='')}", params={"docType": doc_type})

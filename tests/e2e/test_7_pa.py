@@ -370,13 +370,16 @@ def test_07_duplicate_webhook_records_one_status(world, erp, pg, pa):
 
 def test_08_statuses_out_of_order(world, erp, pg, pa):
     """205 arrives before 204, which is dated earlier (one by webhook, one by polling): the
-    history is in the order of the statuses' dates and the current status stays 205."""
+    history is in the order of the statuses' dates and the current status stays 205. (Dated in
+    the past: a status dated in the future counts from its receipt.)"""
     invoice = new_posted_invoice(world, world.cust_b, price=95.0)
     run_deposits(world, pg)
     name = invoice_of(erp, invoice)["name"]
     poll(world, pg)
-    emit(pa, name, 205, webhook=True, statusDate=utc_iso(0.2))
-    emit(pa, name, 204, webhook=False, statusDate=utc_iso(0.1))
+    time.sleep(3)  # the 204 and 205 are dated after the 200 of the deposit, to the second
+    dated_205, dated_204 = utc_iso(), utc_iso(-2 / 3600)
+    emit(pa, name, 205, webhook=True, statusDate=dated_205)
+    emit(pa, name, 204, webhook=False, statusDate=dated_204)
     poll(world, pg)
     history = statuses_of(erp, invoice)
     assert [s["code"] for s in history] == ["200", "204", "205"], history
