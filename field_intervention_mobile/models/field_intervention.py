@@ -1,14 +1,20 @@
 import hashlib
 import json
+import uuid
 from datetime import datetime, time, timedelta
 
 import pytz
 
 from odoo import fields, models
 from odoo.osv import expression
-from odoo.tools import html2plaintext
+from odoo.tools import format_date, html2plaintext
 
 CONTENT_FORMAT = "fi-mobile-1"
+# clock difference tolerated between a phone and the server, at both ends of the plausibility
+# window of the phone's times (see _fi_mobile_phone_window)
+PHONE_CLOCK_SKEW = timedelta(minutes=5)
+# the days after the download for which the phone gets the consent sentence's date
+CONSENT_DAYS_AHEAD = 14
 DAY_STATES = ("draft", "in_progress", "done")
 MAX_DAYS = 31
 # products proposed when none of the projects lists its common parts
@@ -91,6 +97,7 @@ class FieldIntervention(models.Model):
     def _fi_mobile_values(self):
         """The interventions as the phone app stores them (see the addon's USAGE.md)."""
         photo_hashes = self.photo_ids._fi_mobile_sha256()
+        formatted_dates = {}
         values = []
         for rec in self:
             signer_name, signer_email = rec._fi_get_default_signer()
@@ -140,11 +147,68 @@ class FieldIntervention(models.Model):
                 ],
                 "signer": {"name": signer_name, "email": signer_email},
                 "consent_text": rec._fi_get_consent_text(),
+                "consent": rec._fi_mobile_consent(formatted_dates),
                 "content": rec._fi_mobile_content(photo_hashes),
             }
             entry["version"] = hashlib.sha256(canonical_json(entry).encode()).hexdigest()[:16]
             values.append(entry)
         return values
+
+    # ------------------------------------------------------------------
+    # The phone's times and the consent sentence
+    # ------------------------------------------------------------------
+    def _fi_mobile_phone_window(self, received_on=None):
+        """The one plausibility window of a phone's times for this intervention: ``(floor,
+        ceiling)``, naive UTC. A phone time is believed when ``floor <= time <= ceiling``: not
+        before the intervention existed (its creation minus the clock skew), not after the
+        server received it (plus the skew). Timer steps (hence the service date and the
+        consent sentence's date) and the signature's phone time are judged by it."""
+        self.ensure_one()
+        received_on = received_on or fields.Datetime.now()
+        return self.create_date - PHONE_CLOCK_SKEW, received_on + PHONE_CLOCK_SKEW
+
+    def _fi_mobile_tz(self):
+        """The time zone in which the server computes the service date for this user (as
+        ``context_timestamp`` does), so that the phone finds the same day."""
+        return self.env.context.get("tz") or self.env.user.tz or "UTC"
+
+    def _fi_mobile_consent(self, formatted_dates=None):
+        """How the phone builds the consent sentence for the service date the server will
+        record from the phone's own times, offline: the server's sentence split around its
+        date (``before``, ``after``), the time zone of the service date, and the date as the
+        customer reads it for each day it can be: ``dates[n]`` is the day ``first`` + n.
+
+        Once started the service date is the first start's day; before, it is the day of the
+        first start the phone will record, which the phone window puts from the download
+        (at the earliest the day before, or the creation) to ``CONSENT_DAYS_AHEAD`` days
+        after. The server accepts the phone's sentence only when it is its own sentence for
+        the date it records (see the ``sign`` operation).
+
+        :param dict formatted_dates: cache {(lang, date): text} shared by a batch of records
+        """
+        self.ensure_one()
+        formatted_dates = {} if formatted_dates is None else formatted_dates
+        marker = uuid.uuid4().hex
+        parts = self._fi_get_consent_text(date=marker).split(marker)
+        tz = self._fi_mobile_tz()
+        if len(parts) != 2:  # a translation without the date: the phone shows the sentence as it is
+            return {"before": "", "after": "", "tz": tz, "first": "", "dates": []}
+        if self.date_start:
+            first = last = self.intervention_date
+        else:
+            now = fields.Datetime.now()
+            floor, _ceiling = self._fi_mobile_phone_window(now)
+            local = self.with_context(tz=tz)
+            first = fields.Datetime.context_timestamp(local, max(floor, now - timedelta(days=1))).date()
+            last = fields.Datetime.context_timestamp(local, now).date() + timedelta(days=CONSENT_DAYS_AHEAD)
+        lang = self._fi_consent_lang()
+        dates = []
+        for offset in range((last - first).days + 1):
+            day = first + timedelta(days=offset)
+            if (lang, day) not in formatted_dates:
+                formatted_dates[lang, day] = format_date(self.env, day, lang_code=lang)
+            dates.append(formatted_dates[lang, day])
+        return {"before": parts[0], "after": parts[1], "tz": tz, "first": fields.Date.to_string(first), "dates": dates}
 
     # ------------------------------------------------------------------
     # The offline content: what the customer sees and signs on the phone

@@ -5,7 +5,7 @@ import json
 import logging
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import psycopg2
 from markupsafe import Markup
@@ -40,7 +40,6 @@ TEXT_FIELDS = ("work_description", "findings")
 EDITABLE_STATES = ("draft", "in_progress")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,99}$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
-FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_OPS = 1000
 MAX_TEXT = 100_000
 MAX_DEVICE_ID = 128
@@ -351,24 +350,27 @@ class FieldInterventionMobileOp(models.Model):
     def _fi_mobile_format(self, moment):
         return format_datetime(self.env, moment, dt_format="short") if moment else ""
 
-    def _fi_mobile_moment(self, intervention, op_type, at):
-        """The moment of a timer step: the phone's time when plausible (not before the
-        intervention existed or the previous segment ended, not after the server's time plus
-        5 minutes), else the server's time. Return (moment, message or '')."""
+    def _fi_mobile_moment(self, intervention, op_type, at, received_on):
+        """The moment of a timer step: the phone's time when it is in the phone window of the
+        intervention (``_fi_mobile_phone_window``) and not before the previous step, else the
+        server's time. Return (moment, message or '')."""
         now = fields.Datetime.now()
+        floor, ceiling = intervention._fi_mobile_phone_window(received_on)
         segments = intervention.time_ids
         if op_type in ("start", "resume"):
-            floor = max([intervention.create_date, *segments.filtered("date_end").mapped("date_end")])
+            previous = segments.filtered("date_end").mapped("date_end")
         else:
-            open_segments = segments.filtered(lambda s: not s.date_end)
-            floor = max([intervention.create_date, *open_segments.mapped("date_start")])
-        if at > now + FUTURE_TOLERANCE:
+            previous = segments.filtered(lambda s: not s.date_end).mapped("date_start")
+        previous = max(previous, default=floor)
+        if at > ceiling:
             reason = self.env._("after the server's time")
         elif at < floor:
+            reason = self.env._("before the intervention existed")
+        elif at < previous:
             reason = self.env._("before the previous step")
         else:
             return at, ""
-        moment = max(now, floor)
+        moment = max(now, previous)
         return moment, self.env._(
             "The phone's time %(phone)s is %(reason)s: the server's time %(server)s was recorded instead.",
             phone=self._fi_mobile_format(at),
@@ -402,24 +404,24 @@ class FieldInterventionMobileOp(models.Model):
                     date=moment,
                 ),
             )
-        return self._fi_mobile_timer_step(intervention, "start", parsed, outcome)
+        return self._fi_mobile_timer_step(intervention, "start", parsed, batch, outcome)
 
     def _fi_mobile_op_pause(self, intervention, parsed, batch, outcome):
         self._fi_mobile_check_timer(intervention, ("running",))
-        return self._fi_mobile_timer_step(intervention, "pause", parsed, outcome)
+        return self._fi_mobile_timer_step(intervention, "pause", parsed, batch, outcome)
 
     def _fi_mobile_op_resume(self, intervention, parsed, batch, outcome):
         self._fi_mobile_check_timer(intervention, ("paused", "stopped"))
-        return self._fi_mobile_timer_step(intervention, "resume", parsed, outcome)
+        return self._fi_mobile_timer_step(intervention, "resume", parsed, batch, outcome)
 
     def _fi_mobile_op_stop(self, intervention, parsed, batch, outcome):
         self._fi_mobile_check_timer(intervention, ("running", "paused"))
-        return self._fi_mobile_timer_step(intervention, "stop", parsed, outcome)
+        return self._fi_mobile_timer_step(intervention, "stop", parsed, batch, outcome)
 
-    def _fi_mobile_timer_step(self, intervention, step, parsed, outcome):
+    def _fi_mobile_timer_step(self, intervention, step, parsed, batch, outcome):
         """Move the timer as its button would (``_fi_start``...), at the phone's time when it is
         plausible; return what the technician should know about the time kept."""
-        moment, message = self._fi_mobile_moment(intervention, step, parsed["at"])
+        moment, message = self._fi_mobile_moment(intervention, step, parsed["at"], batch["received_on"])
         getattr(intervention, f"_fi_{step}")(moment)
         outcome["applied_time"] = moment
         return message
@@ -646,6 +648,9 @@ class FieldInterventionMobileOp(models.Model):
                     name=intervention.name,
                 ),
             )
+        # the evidence keeps the phone's time as sent, and says whether the phone window believes it
+        floor, ceiling = intervention._fi_mobile_phone_window(batch["received_on"])
+        phone_time_plausible = floor <= parsed["at"] <= ceiling
         if intervention.state in EDITABLE_STATES:
             intervention.action_done()
         signature = intervention._fi_submit_signature(
@@ -663,6 +668,7 @@ class FieldInterventionMobileOp(models.Model):
                 **batch["origin"],
                 "fi_mobile": {
                     "phone_time": parsed["at"],
+                    "phone_time_plausible": phone_time_plausible,
                     "received_on": batch["received_on"],
                     "device_id": batch["device_id"],
                     "content": content,
@@ -671,7 +677,13 @@ class FieldInterventionMobileOp(models.Model):
             },
         )
         outcome["res_id"] = signature.id
-        return ""
+        if phone_time_plausible:
+            return ""
+        return self.env._(
+            "The phone's time of the signature %(phone)s is not plausible (before the report existed or after "
+            "the server received it): the evidence records it as such, with the server's time of receipt.",
+            phone=self._fi_mobile_format(parsed["at"]),
+        )
 
     def _fi_mobile_sign_payload(self, payload):
         """The signature's data, checked for shape; the content must match its hash."""

@@ -19,6 +19,12 @@ class FieldInterventionSignature(models.Model):
     mobile_phone_time = fields.Datetime(
         string="Phone Time of Signature (UTC)", readonly=True, help="The phone's clock when the customer signed."
     )
+    mobile_phone_time_implausible = fields.Boolean(
+        string="Phone Time Not Plausible",
+        readonly=True,
+        help="The phone's time of the signature is outside the phone window: before the report existed or "
+        "after the server received it (5 minutes of clock difference allowed).",
+    )
     mobile_received_on = fields.Datetime(
         string="Received by the Server (UTC)", readonly=True, help="When the server received the offline signature."
     )
@@ -53,6 +59,7 @@ class FieldInterventionSignature(models.Model):
                     {
                         "mobile_offline": True,
                         "mobile_phone_time": offline["phone_time"],
+                        "mobile_phone_time_implausible": not offline["phone_time_plausible"],
                         "mobile_received_on": offline["received_on"],
                         "mobile_device_id": offline["device_id"] or False,
                         "mobile_content": offline["content"],
@@ -80,7 +87,12 @@ class FieldInterventionSignature(models.Model):
             (self.env._("Signed offline"), self.env._("Yes, on the phone app")),
             (
                 self.env._("Phone time (UTC)"),
-                utc(self.mobile_phone_time),
+                self.env._(
+                    "%(time)s, not plausible: before the report existed or after the server received it",
+                    time=utc(self.mobile_phone_time),
+                )
+                if self.mobile_phone_time_implausible
+                else utc(self.mobile_phone_time),
             ),
             (
                 self.env._("Received (UTC)"),

@@ -3,9 +3,10 @@ import hashlib
 import io
 import json
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from unittest.mock import patch
 
+import pytz
 from PIL import Image
 
 from odoo import Command, fields
@@ -48,6 +49,30 @@ def phone_content(entry, times, work, findings, checklist, parts, photos):
         "photos": sorted(hashlib.sha256(photo).hexdigest() for photo in photos),
     }
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def phone_consent(entry, first_start):
+    """The consent sentence as the phone builds it (the contract, independently of the
+    server's code): the day of the first start in the server's time zone, written as the
+    server's dates say; the downloaded sentence when the day is not among them."""
+    consent = entry["consent"]
+    day = pytz.utc.localize(first_start).astimezone(pytz.timezone(consent["tz"])).date()
+    offset = (day - date.fromisoformat(consent["first"])).days
+    if not 0 <= offset < len(consent["dates"]):
+        return entry["consent_text"]
+    return consent["before"] + consent["dates"][offset] + consent["after"]
+
+
+def paris_midnight_before(moment):
+    """The last midnight in Europe/Paris at or before ``moment`` (naive UTC, as the ORM)."""
+    paris = pytz.timezone("Europe/Paris")
+    local_day = pytz.utc.localize(moment).astimezone(paris).date()
+    return paris.localize(datetime.combine(local_day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+
+
+def paris_day(moment):
+    """The day of ``moment`` (naive UTC) in Europe/Paris."""
+    return pytz.utc.localize(moment).astimezone(pytz.timezone("Europe/Paris")).date()
 
 
 class FiMobileCase(HttpCase):

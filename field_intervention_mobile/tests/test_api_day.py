@@ -8,7 +8,7 @@ from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
-from .common import DAY_URL, FiMobileCase, utc
+from .common import DAY_URL, FiMobileCase, paris_day, phone_consent, utc
 
 _logger = logging.getLogger(__name__)
 DAY_BUDGET = 64 * 1024  # bytes of the day of 8 interventions: a phone downloads it on a weak network
@@ -98,6 +98,31 @@ class TestApiDay(FiMobileCase):
         version = entry["version"]
         today.work_description = "Diagnostic complet"
         self.assertNotEqual(self.entry(self.day(), today)["version"], version)
+
+    def test_day_consent_for_the_phones_day(self):
+        """The phone gets the sentence around its date and the date for each day it can be: the
+        days after the download for a draft, the day of the first start once started."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.customer.lang = "fr_FR"
+        draft = self._intervention(planned=fields.Datetime.now() + timedelta(hours=30))
+        started = self._intervention()
+        started.time_ids = [Command.create({"date_start": self.ago(hours=2), "date_end": self.ago(hours=1)})]
+        day = self.day()
+        entry = self.entry(day, draft)
+        consent = entry["consent"]
+        self.assertEqual(consent["tz"], "Europe/Paris")
+        self.assertTrue(consent["before"].startswith("En signant, je confirme"))
+        self.assertTrue(consent["after"].startswith(" ont été réalisés"))
+        today = paris_day(fields.Datetime.now())
+        first = fields.Date.from_string(consent["first"])
+        self.assertLessEqual(first, today)
+        self.assertEqual(len(consent["dates"]), (today - first).days + 15, "14 days after the download")
+        for moment in (fields.Datetime.now(), draft.planned_date):
+            self.assertIn(f"du {paris_day(moment).strftime('%d/%m/%Y')} ont été réalisés", phone_consent(entry, moment))
+        entry = self.entry(day, started)
+        self.assertEqual(entry["consent"]["first"], fields.Date.to_string(started.intervention_date))
+        self.assertEqual(len(entry["consent"]["dates"]), 1)
+        self.assertEqual(phone_consent(entry, started.date_start), entry["consent_text"])
 
     def test_day_photo_hash_is_of_the_bytes(self):
         intervention = self._intervention()

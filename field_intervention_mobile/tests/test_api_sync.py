@@ -1,20 +1,25 @@
 import hashlib
 import json
+from datetime import timedelta
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
-from .common import FiMobileCase, make_photo_jpeg, phone_content, utc
+from .common import FiMobileCase, make_photo_jpeg, paris_day, paris_midnight_before, phone_consent, phone_content, utc
 
 
 @tagged("-at_install", "post_install")
 class TestApiSync(FiMobileCase):
-    def _offline_day(self, intervention, entry):
-        """The operations of a whole intervention done offline, and the phone's times."""
-        times = {
+    def _offline_day(self, intervention, entry, times=None):
+        """The operations of a whole intervention done offline, and the phone's times. The
+        phone shows the consent sentence for the day of its own start (see USAGE.md)."""
+        times = times or {
             "start": self.ago(hours=3),
             "pause": self.ago(hours=2, minutes=30),
             "resume": self.ago(hours=2),
@@ -58,7 +63,7 @@ class TestApiSync(FiMobileCase):
                 signature=self.signature_png,
                 content=content,
                 content_hash=hashlib.sha256(content.encode()).hexdigest(),
-                consent_text=entry["consent_text"],
+                consent_text=phone_consent(entry, times["start"]),
                 geo_consent=True,
                 latitude=45.7772,
                 longitude=4.8336,
@@ -112,7 +117,8 @@ class TestApiSync(FiMobileCase):
         self.assertEqual(signature.mobile_device_id, "phone-test-1")
         self.assertEqual(signature.mobile_content, content)
         self.assertEqual(signature.mobile_content_hash, hashlib.sha256(content.encode()).hexdigest())
-        self.assertEqual(signature.consent_text, entry["consent_text"])
+        self.assertEqual(signature.consent_text, ops[-1]["payload"]["consent_text"])
+        self.assertEqual(signature.consent_text, intervention._fi_get_consent_text())
         self.assertTrue(signature.geo_consent)
         self.assertTrue(signature.ip_address)
         lines = dict(signature._get_evidence_lines())
@@ -151,6 +157,101 @@ class TestApiSync(FiMobileCase):
         if self.invoice_installed:
             invoices = self.env["account.move.line"].search([("intervention_id", "=", intervention.id)]).move_id
             self.assertEqual(len(invoices), 1)
+
+    # ------------------------------------------------------------------
+    # The consent sentence of an offline signature: the day of the phone's own times
+    # ------------------------------------------------------------------
+    def _french_customer(self):
+        """A French customer, a technician who reads English: the sentence is the customer's."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.customer.lang = "fr_FR"
+        self.tech.lang = "en_US"
+
+    def _assert_signed_for(self, intervention, ops, day):
+        """Every operation applied; the evidence keeps the French sentence of ``day``."""
+        answer = self.sync(ops)
+        self.assertEqual(self.statuses(answer), ["ok"] * len(ops), answer["results"])
+        intervention.invalidate_recordset()
+        self.assertEqual(intervention.state, "signed")
+        self.assertEqual(intervention.intervention_date, day)
+        consent = intervention.sudo().signature_id.consent_text
+        self.assertEqual(consent, ops[-1]["payload"]["consent_text"])
+        self.assertIn("En signant, je confirme", consent)
+        self.assertIn(f"du {day.strftime('%d/%m/%Y')} ont été réalisés", consent)
+        return consent
+
+    def _offline_times(self, start):
+        return {
+            "start": start,
+            "pause": start + timedelta(minutes=10),
+            "resume": start + timedelta(minutes=15),
+            "stop": start + timedelta(minutes=40),
+            "sign": start + timedelta(minutes=45),
+        }
+
+    def test_offline_signature_planned_tomorrow_worked_today(self):
+        """The mission of tomorrow, worked and signed offline today: the customer reads and
+        signs today's date, which the server records and accepts."""
+        self._french_customer()
+        intervention = self._intervention(planned=fields.Datetime.now() + timedelta(hours=26))
+        entry = self.entry(self.day(), intervention)
+        times = self._offline_times(self.ago(hours=2))
+        ops, __, __ = self._offline_day(intervention, entry, times)
+        day = paris_day(times["start"])
+        self.assertNotEqual(day, intervention.intervention_date, "planned on another day")
+        self.assertNotEqual(ops[-1]["payload"]["consent_text"], entry["consent_text"])
+        self._assert_signed_for(intervention, ops, day)
+
+    def test_offline_signature_started_after_midnight(self):
+        """Downloaded the evening before, planned at 23:00, started after midnight (Paris):
+        the sentence of the new day."""
+        self._french_customer()
+        midnight = paris_midnight_before(self.ago(hours=1))
+        intervention = self._intervention(planned=midnight - timedelta(hours=1))
+        with freeze_time(midnight - timedelta(hours=2)):
+            entry = self.entry({"interventions": intervention.with_user(self.tech)._fi_mobile_values()}, intervention)
+        ops, times, __ = self._offline_day(intervention, entry, self._offline_times(midnight + timedelta(minutes=5)))
+        self.assertEqual(paris_day(times["start"]), paris_day(intervention.planned_date) + timedelta(days=1))
+        self.assertNotEqual(ops[-1]["payload"]["consent_text"], entry["consent_text"])
+        self._assert_signed_for(intervention, ops, paris_day(times["start"]))
+
+    def test_offline_signature_across_midnight(self):
+        """Planned for the next morning, started at 23:40 (Paris), stopped after midnight: the
+        day of the start (the suite failed so when run just before 02:00 UTC)."""
+        self._french_customer()
+        midnight = paris_midnight_before(self.ago(hours=1))
+        intervention = self._intervention(planned=midnight + timedelta(hours=9))
+        with freeze_time(midnight - timedelta(hours=2)):
+            entry = self.entry({"interventions": intervention.with_user(self.tech)._fi_mobile_values()}, intervention)
+        ops, times, __ = self._offline_day(intervention, entry, self._offline_times(midnight - timedelta(minutes=20)))
+        self.assertLess(times["start"], midnight)
+        self.assertGreater(times["stop"], midnight)
+        self.assertEqual(paris_day(times["start"]), paris_day(intervention.planned_date) - timedelta(days=1))
+        self._assert_signed_for(intervention, ops, paris_day(times["start"]))
+
+    def test_forged_consent_date_refused(self):
+        """The phone cannot choose the date either: the sentence of the planned day (what the
+        phone showed before) or the server's wording with another date is refused; the
+        sentence of the day the server records is accepted."""
+        self._french_customer()
+        intervention = self._intervention(planned=fields.Datetime.now() + timedelta(hours=26))
+        entry = self.entry(self.day(), intervention)
+        ops, times, __ = self._offline_day(intervention, entry, self._offline_times(self.ago(hours=2)))
+        sign = ops.pop()
+        self.assertEqual(self.statuses(self.sync(ops)), ["ok"] * len(ops))
+        consent = entry["consent"]
+        forged = (entry["consent_text"], consent["before"] + "31/12/2099" + consent["after"], "")
+        for index, sentence in enumerate(forged):
+            with self.subTest(sentence=sentence):
+                attempt = {**sign, "key": f"forged-{index}-{sign['key']}"}
+                attempt["payload"] = {**sign["payload"], "consent_text": sentence}
+                answer = self.sync([attempt])
+                self.assertEqual(self.statuses(answer), ["conflict"])
+                self.assertIn("consent sentence", answer["results"][0]["message"])
+                self.assertFalse(intervention.sudo().signature_ids)
+        answer = self.sync([sign])
+        self.assertEqual(self.statuses(answer), ["ok"], answer["results"])
+        self.assertIn(paris_day(times["start"]).strftime("%d/%m/%Y"), intervention.sudo().signature_id.consent_text)
 
     def test_same_key_twice_in_one_batch(self):
         intervention = self._intervention()

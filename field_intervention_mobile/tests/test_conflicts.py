@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tests import tagged
 
-from .common import FiMobileCase, phone_content, utc
+from .common import FiMobileCase, phone_consent, phone_content, utc
 
 
 @tagged("-at_install", "post_install")
@@ -142,7 +142,7 @@ class TestConflicts(FiMobileCase):
             signature=self.signature_png,
             content=content,
             content_hash=hashlib.sha256(content.encode()).hexdigest(),
-            consent_text=entry["consent_text"],
+            consent_text=phone_consent(entry, start),
         )
         answer = self.sync(
             [
@@ -199,6 +199,64 @@ class TestConflicts(FiMobileCase):
         self.assertFalse(answer["results"][0]["message"])
         self.assertEqual(intervention.time_ids.sorted("date_start")[-1].date_start, ahead.replace(microsecond=0))
 
+    def test_one_phone_window(self):
+        """One window judges the phone's times (not before the intervention existed, not after
+        the server received them, 5 minutes of clock difference each way): a start outside it
+        takes the server's time; a signature whose phone time is outside it is recorded (the
+        customer signed) and its evidence says the phone time is not plausible."""
+        intervention = self._intervention()
+        created = intervention.create_date
+        answer = self.sync([self.op(intervention, "start", created - timedelta(minutes=10))])
+        self.assertEqual(self.statuses(answer), ["ok"])
+        self.assertIn("before the intervention existed", answer["results"][0]["message"])
+        self.assertLess(abs((intervention.time_ids.date_start - fields.Datetime.now()).total_seconds()), 120)
+        within_skew = self._intervention()
+        start = within_skew.create_date - timedelta(minutes=4)
+        answer = self.sync([self.op(within_skew, "start", start)])
+        self.assertEqual((self.statuses(answer), answer["results"][0]["message"]), (["ok"], ""))
+        self.assertEqual(within_skew.time_ids.date_start, start.replace(microsecond=0))
+
+        intervention = self._intervention(work_description="Détartrage")
+        entry = self.entry(self.day(), intervention)
+        start, stop = self.ago(hours=2), self.ago(hours=1)
+        content = phone_content(
+            entry,
+            times=[[utc(start), utc(stop)]],
+            work="Détartrage",
+            findings="",
+            checklist=[[line["name"], line["result"], line["note"]] for line in entry["checklist"]],
+            parts=[],
+            photos=[],
+        )
+        signed_at = fields.Datetime.now() + timedelta(hours=6)  # a phone clock six hours ahead
+        answer = self.sync(
+            [
+                self.op(intervention, "start", start),
+                self.op(intervention, "stop", stop),
+                self.op(
+                    intervention,
+                    "sign",
+                    signed_at,
+                    signer_name="Jeanne Durand",
+                    signature=self.signature_png,
+                    content=content,
+                    content_hash=hashlib.sha256(content.encode()).hexdigest(),
+                    consent_text=phone_consent(entry, start),
+                ),
+            ]
+        )
+        self.assertEqual(self.statuses(answer), ["ok", "ok", "ok"], answer["results"])
+        self.assertIn("is not plausible", answer["results"][2]["message"])
+        signature = intervention.sudo().signature_id
+        self.assertEqual(signature.mobile_phone_time, signed_at.replace(microsecond=0))
+        self.assertTrue(signature.mobile_phone_time_implausible)
+        line = dict(signature._get_evidence_lines())["Phone time (UTC)"]
+        self.assertEqual(
+            line,
+            f"{signature.mobile_phone_time} UTC, not plausible: before the report existed or after the server "
+            "received it",
+        )
+
     def test_remove_part_of_a_refused_addition(self):
         intervention = self._intervention()
         add = self.op(intervention, "add_part", self.ago(minutes=5), product_id=self.part_a.id, quantity=0)
@@ -243,7 +301,7 @@ class TestConflicts(FiMobileCase):
                     signature=self.signature_png,
                     content=content,
                     content_hash=hashlib.sha256(content.encode()).hexdigest(),
-                    consent_text=entry["consent_text"],
+                    consent_text=phone_consent(entry, start),
                 ),
             ]
         )

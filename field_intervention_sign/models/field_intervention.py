@@ -9,7 +9,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
-from odoo.tools import SQL, float_repr
+from odoo.tools import SQL, float_repr, format_date
 from odoo.tools.mail import email_normalize
 
 from ..tools import signature_input
@@ -535,16 +535,36 @@ class FieldIntervention(models.Model):
         if self.state == "done" and origin["user"].share:
             self._fi_log_event("viewed", self.env._("Report viewed in the portal."), origin=origin)
 
-    def _fi_get_consent_text(self):
+    def _fi_get_consent_text(self, date=None):
+        """The sentence the customer signs, in the customer's language with the date in that
+        language's format, whoever renders it (portal, device, phone sync, cron).
+
+        :param date: the service date to print (a ``date``), or a text printed as given (the
+            phone app's template); default: the intervention's service date
+        """
         self.ensure_one()
-        return self.env._(
+        lang = self._fi_consent_lang()
+        env = self.with_context(lang=lang).env
+        if date is None:
+            date = self.intervention_date
+        if date and not isinstance(date, str):
+            date = format_date(env, date, lang_code=lang)
+        return env._(
             "By signing, I confirm that the work described in intervention report %(number)s "
             "of %(date)s was carried out, and I accept this report on behalf of %(customer)s. "
             "I agree that my electronic signature has the same value as my handwritten signature.",
             number=self.name,
-            date=self.intervention_date or "",
+            date=date or "",
             customer=self.partner_id.commercial_partner_id.name or self.partner_id.name or "",
         )
+
+    def _fi_consent_lang(self):
+        """The customer's active language (contact, then customer company, then our company),
+        so that the sentence does not depend on who renders it."""
+        self.ensure_one()
+        Lang = self.env["res.lang"]
+        candidates = (self.partner_id.lang, self.partner_id.commercial_partner_id.lang, self.company_id.partner_id.lang)
+        return next((code for code in candidates if code and Lang._get_code(code)), "en_US")
 
     def _fi_get_default_signer(self):
         """Signer name and email proposed on the signing screens (site contact first)."""

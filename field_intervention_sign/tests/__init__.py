@@ -5,3 +5,4 @@ from . import test_portal_http
 from . import test_mail_retry
 from . import test_signed_pdf
 from . import test_ui
+from . import test_consent_text

@@ -9,10 +9,12 @@ syncs; the server must hold everything exactly once. Then the same with the sync
 and a conflict. The screenshots of the README are saved in ``docs/images/``."""
 
 import base64
+import datetime
 import io
 import json
 import pathlib
 import time
+import zoneinfo
 
 import pytest
 from PIL import Image, ImageDraw
@@ -373,4 +375,59 @@ def test_conflict_cancelled_by_the_dispatcher(phone, world, crew, server, log_st
     assert record["state"] == "cancel" and not record["time_ids"] and not record["findings"], record
     phone.page.tap(".fi-problem button")
     phone.page.wait_for("document.querySelectorAll('.fi-problem').length === 2")
+    assert server.log_problems(since=log_start) == []
+
+
+def test_mission_of_tomorrow_signed_offline_today(phone, world, crew, server, log_start, photo):
+    """Issue 19: a mission planned for tomorrow, worked and signed offline today. The customer
+    reads the sentence of the day the server records (the phone's first start), in the
+    customer's language and date format, and the server records the signature."""
+    erp = world.erp
+    customer = erp(
+        "res.partner",
+        "create",
+        {**world.customer_vals("Pâtisserie Lenoir SARL", "contact@lenoir.test", "732829320"), "lang": "fr_FR"},
+    )
+    task = erp(
+        "project.task",
+        "create",
+        {
+            "name": "Entretien chaudière (prévu demain)",
+            "project_id": world.project,
+            "partner_id": customer,
+            "user_ids": [(6, 0, [crew["uid"]])],
+            "planned_date_start": utc(26),
+            "planned_date_end": utc(27),
+        },
+    )
+    target = erp("field.intervention", "create", {"task_id": task, "technician_ids": [(6, 0, [crew["uid"]])]})
+    phone.online()
+    phone.reopen()  # online: the app downloads the day, with the mission of tomorrow
+    phone.page.evaluate("location.hash = '#/'")
+    phone.page.wait_for(f"!!document.querySelector('a.fi-card[data-id=\"{target}\"]')", timeout=60, what="the mission")
+    phone.offline()
+    phone.work(target, world, photo)
+    phone.online()
+    phone.wait_pending(0)
+    assert {op["status"] for op in phone.ops(target)} == {"ok"}, phone.ops(target)
+
+    # what the phone showed and sent, as the server stored it
+    ops = erp(
+        "field.intervention.mobile.op",
+        "search_read",
+        [("intervention_id", "=", target), ("op_type", "in", ("start", "sign"))],
+        ["op_type", "phone_time", "payload"],
+    )
+    shown = next(op for op in ops if op["op_type"] == "sign")["payload"]["payload"]["consent_text"]
+    start = next(op for op in ops if op["op_type"] == "start")["phone_time"]
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    started = datetime.datetime.fromisoformat(start).replace(tzinfo=datetime.UTC).astimezone(paris).date()
+    record = erp("field.intervention", "read", [target], ["state", "intervention_date", "signature_id"])[0]
+    planned = erp("project.task", "read", [task], ["planned_date_start"])[0]["planned_date_start"]
+    planned_day = datetime.datetime.fromisoformat(planned).replace(tzinfo=datetime.UTC).astimezone(paris).date()
+    assert planned_day != started
+    assert f"du {started:%d/%m/%Y} ont été réalisés" in shown, shown
+    assert record["state"] == "signed" and record["intervention_date"] == started.isoformat(), record
+    signature = erp("field.intervention.signature", "read", [record["signature_id"][0]], ["consent_text"])[0]
+    assert signature["consent_text"] == shown
     assert server.log_problems(since=log_start) == []

@@ -2,7 +2,7 @@
 // back. The local state of an intervention = the server's last version + the changes not yet sent.
 
 import * as db from "./db.js";
-import { contentAndHash, sha256Hex } from "./content.js";
+import { consentSentence, contentAndHash, sha256Hex } from "./content.js";
 import { NetworkDown, SessionExpired, deviceId, dismissOp, downloadDay, queueOp, syncNow } from "./sync.js";
 import { base64FromBytes, duration, fmt, h, localDate, localTime } from "./ui.js";
 
@@ -652,6 +652,8 @@ function signScreen(item) {
     const error = h("p", { class: "fi-error", id: "fi-sign-error" });
     const hashNode = h("code", { class: "fi-hash", id: "fi-hash" }, "…");
     const summary = h("div", {});
+    // the sentence for the day the server will record from this phone's times
+    const consentText = consentSentence(item);
     let signed = null;
     contentAndHash(item).then(({ content, hash }) => {
         signed = { content, hash };
@@ -675,7 +677,7 @@ function signScreen(item) {
                 signature,
                 content: signed.content,
                 content_hash: signed.hash,
-                consent_text: item.consent_text || "",
+                consent_text: consentText,
                 geo_consent: geo.checked,
                 latitude: coords ? coords.latitude : false,
                 longitude: coords ? coords.longitude : false,
@@ -687,7 +689,7 @@ function signScreen(item) {
     const confirmButton = h("button", { class: "fi-btn fi-btn-big fi-go", id: "fi-confirm-sign", onclick: confirm }, T.confirm_sign);
     page.append(
         h("section", { class: "fi-block" }, h("h2", {}, T.sign_summary), summary, h("p", { class: "fi-muted" }, T.content_hash), hashNode),
-        h("section", { class: "fi-block" }, h("p", { class: "fi-consent", id: "fi-consent" }, item.consent_text || "")),
+        h("section", { class: "fi-block" }, h("p", { class: "fi-consent", id: "fi-consent" }, consentText)),
         h(
             "section",
             { class: "fi-block" },

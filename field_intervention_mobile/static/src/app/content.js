@@ -74,3 +74,33 @@ export async function contentAndHash(item) {
     const content = canonicalJson(buildContent(item));
     return { content, hash: await sha256Hex(content) };
 }
+
+/** The day (YYYY-MM-DD) of a UTC time in the time zone ``tz``. */
+export function localIsoDate(value, tz) {
+    const parts = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" })
+        .formatToParts(new Date(value));
+    const part = (type) => parts.find((row) => row.type === type).value;
+    return `${part("year")}-${part("month")}-${part("day")}`;
+}
+
+/** The consent sentence the customer signs, for the service date the server will record from the
+ * phone's own times: the day of the first start (else of the planned date) in the server's time
+ * zone, written as the customer reads it (``item.consent``, built by the server). When that day is
+ * not among the server's dates, the sentence of the download. */
+export function consentSentence(item) {
+    const consent = item.consent;
+    const starts = item.time_segments.map(([start]) => text(start)).filter(Boolean).sort();
+    const moment = starts[0] || item.planned_date;
+    if (consent && consent.first && moment) {
+        try {
+            const day = localIsoDate(moment, consent.tz);
+            const offset = Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${consent.first}T00:00:00Z`)) / 86400000);
+            if (offset >= 0 && offset < consent.dates.length) {
+                return `${consent.before}${consent.dates[offset]}${consent.after}`;
+            }
+        } catch {
+            // a time zone the phone does not know: the sentence of the download
+        }
+    }
+    return text(item.consent_text);
+}
