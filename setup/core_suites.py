@@ -22,7 +22,7 @@ RECORD = re.compile(
     r"(?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>[\w.]+): (?P<msg>.*)$"
 )
 TEST_MODULE = re.compile(r"^odoo\.addons\.(?P<suite>\w+)\.tests\.[\w.]+$")
-STARTING = re.compile(r"^Starting (?P<test>\w+\.\w+) \.\.\.$")
+STARTING = re.compile(r"^Starting (?P<test>\w+\.\w+) \.\.\.\s*$")
 SKIPPED = re.compile(r"^skipped (?P<test>\w+\.\w+) : ")
 FAILED = re.compile(r"^(?P<flavour>FAIL|ERROR): (?:Subtest )?(?P<test>\w+\.\w+)")
 CLASS_FAILED = re.compile(
@@ -31,7 +31,28 @@ CLASS_FAILED = re.compile(
 
 # Outputs of core tests that our addons change on purpose: test id -> reason.
 # (A test id is "suite: odoo.addons.<suite>.tests.<file>.<Class>.<method>".)
-DECLARED = {}
+FRENCH_CII = (
+    "the French CII (Factur-X) of a French invoice carries what the e-invoicing reform requires and "
+    "core omits (field_intervention_invoice/models/account_edi_xml_cii.py): billing framework BT-23 "
+    "(BusinessProcessSpecifiedDocumentContextParameter, the first difference core's test meets), "
+    "notes BAR/PMT/PMD/AAB, SIREN of seller and buyer (BT-30, BT-47), electronic addresses "
+    "BT-34/BT-49 (scheme 0225), service period; core's test compares the whole XML with its own file"
+)
+CII_FR_TESTS = (
+    "l10n_account_edi_ubl_cii_tests: odoo.addons.l10n_account_edi_ubl_cii_tests.tests.test_xml_cii_fr.TestCIIFR"
+)
+DECLARED = {
+    f"{CII_FR_TESTS}.{test}": FRENCH_CII
+    for test in (
+        "test_export_import_invoice",
+        "test_export_import_refund",
+        "test_export_tax_included",
+        "test_export_with_fixed_taxes_case1",
+        "test_export_with_fixed_taxes_case2",
+        "test_export_with_fixed_taxes_case3",
+        "test_facturx_has_no_negative_lines",
+    )
+}
 
 
 def records(path):

@@ -84,11 +84,14 @@ copy_base "$DB_OURS"
 fi_odoo -d "$DB_OURS" -i "$FI_ADDONS$EXTRA_MODULES" --load-language=fr_FR --stop-after-init \
     --max-cron-threads=0 --http-port="$(fi_free_port)" --logfile="$OUT/ours-install.log" \
     || fi_die "cannot install our addons in $DB_OURS"
-# the control database gets every module installed here except ours (dependencies, auto_install)
-OURS_SQL="'${FI_ADDONS//,/\',\'}'"
-CORE_MODULES=$(psql -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" -d "$DB_OURS" -tAc \
-    "SELECT string_agg(name, ',' ORDER BY name) FROM ir_module_module
-      WHERE state = 'installed' AND name NOT IN ($OURS_SQL)")
+# the control database gets every module installed here except ours (dependencies, auto_install);
+# those of the French company's database are installed already (-i would initialize them again)
+installed() { # installed DB: the installed modules, one a line
+    psql -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" -d "$1" -tAc \
+        "SELECT name FROM ir_module_module WHERE state = 'installed' ORDER BY name"
+}
+CORE_MODULES=$(installed "$DB_OURS" | grep -vxF -f <(installed "$DB_BASE") | grep -vxF -f <(tr , '\n' <<< "$FI_ADDONS") \
+    | paste -sd,)
 echo "$CORE_MODULES" > "$OUT/core_modules.txt"
 : > "$OUT/ours.log"
 run_suites "$DB_OURS" "$OUT/ours.log"
