@@ -11,7 +11,8 @@
 #                                    of a previous run (var/core_suites/control.log): for development
 # Exit 0 when every suite ran the same number of tests (> 0) on both databases and there is no
 # regression other than those declared in setup/core_suites.py (DECLARED, each with its reason).
-# CPU-heavy (about 400 tests twice, and two installations): not part of setup/test.sh.
+# CPU-heavy (about 400 tests twice, and two installations; over an hour on a loaded 2-core machine):
+# not part of setup/test.sh.
 # Tests run on installed databases without -u, as `odoo-bin --test-enable` does on an existing
 # database: the at_install tests of a core module run while only that module and its dependencies
 # are loaded, on tables that hold our columns too; the post_install tests run with everything loaded.
