@@ -146,6 +146,19 @@ fi_set_base_url() {
         > /dev/null
 }
 
+fi_set_pa_urls() {
+    # fi_set_pa_urls DB PORT: the demo company's approved platform is the PA simulator that
+    # setup/run.sh starts on 127.0.0.1:PORT (its demo data say 8090). Only a platform on loopback
+    # is moved: a company connected to a real platform keeps its addresses.
+    echo "UPDATE res_company
+             SET l10n_fr_pa_base_url = 'http://127.0.0.1:' || :'port',
+                 l10n_fr_pa_token_url = 'http://127.0.0.1:' || :'port' || '/oauth/token'
+           WHERE id = (SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'main_company')
+             AND l10n_fr_pa_base_url LIKE 'http://127.0.0.1:%';" \
+        | psql -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" -d "$1" -qtA -v ON_ERROR_STOP=1 -v port="$2" \
+        > /dev/null
+}
+
 fi_drop_db() {
     dropdb -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" --if-exists "$1" >/dev/null 2>&1
     rm -rf "$HOME/.local/share/Odoo/filestore/$1"

@@ -36,6 +36,7 @@ elif [ "${FI_UPDATE:-0}" = 1 ]; then
 fi
 
 fi_set_base_url "$DB" "http://127.0.0.1:$HTTP_PORT"
+fi_set_pa_urls "$DB" "$PA_PORT"
 
 # Invoices leave through an approved platform (PA): a simulator of the AFNOR Flow Service API on
 # loopback (client demo/demo), whose lifecycle webhooks reach the served database's main company.

@@ -23,6 +23,8 @@ class AccountAnalyticLine(models.Model):
         index="btree_not_null",
         ondelete="set null",
         readonly=True,
+        # a duplicated timesheet is an ordinary one: only the synchronisation links time to it
+        copy=False,
         help="Intervention whose worked time this timesheet records (kept in sync automatically).",
     )
 

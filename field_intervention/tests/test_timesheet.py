@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import FieldInterventionCommon
@@ -93,3 +94,26 @@ class TestTimesheet(FieldInterventionCommon):
         lines = self._lines(intervention)
         self.assertEqual(lines.user_id, self.tech_a)
         self.assertAlmostEqual(lines.unit_amount, 0.75)
+
+    def test_duplicate_timesheet(self):
+        """A user duplicating a timesheet line (core's Duplicate, sale_timesheet's edits of
+        invoiced lines) gets an ordinary timesheet: the copy is never linked to an intervention,
+        and linking one by hand stays refused."""
+        intervention = self._create_intervention(
+            time_ids=[Command.create({"date_start": "2026-03-02 08:00:00", "date_end": "2026-03-02 10:00:00"})],
+            state="in_progress",
+        )
+        Timesheet = self.env["account.analytic.line"].with_user(self.tech_a)
+        ordinary = Timesheet.create(
+            {"name": "Préparation", "project_id": self.project.id, "task_id": self.task.id, "unit_amount": 0.5}
+        )
+        ordinary_copy = ordinary.copy()
+        self.assertEqual((ordinary_copy.task_id, ordinary_copy.unit_amount), (self.task, 0.5))
+        line = self._lines(intervention).with_user(self.tech_a)
+        line_copy = line.copy()
+        self.assertFalse(line_copy.intervention_id)
+        self.assertEqual(self._lines(intervention), line, "the intervention's time is counted once")
+        with self.assertRaisesRegex(AccessError, "cannot be set directly"):
+            Timesheet.create({"name": "x", "task_id": self.task.id, "intervention_id": intervention.id})
+        with self.assertRaisesRegex(AccessError, "cannot be set directly"):
+            ordinary.write({"intervention_id": intervention.id})

@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, float_is_zero, format_date
 
 from ..tools.invoicing_batch import BillableItem, InvoicingBatch
 from .project_project import INVOICE_POLICIES
@@ -46,7 +46,12 @@ class FieldIntervention(models.Model):
         help="From the customer when set there, else from the project.",
     )
     invoice_status = fields.Selection(
-        [("no", "Nothing to Invoice"), ("to_invoice", "To Invoice"), ("invoiced", "Invoiced")],
+        [
+            ("no", "Nothing to Invoice"),
+            ("to_invoice", "To Invoice"),
+            ("no_quantity", "No Billable Quantity"),
+            ("invoiced", "Invoiced"),
+        ],
         compute="_compute_invoice_status",
         store=True,
         index=True,
@@ -77,6 +82,14 @@ class FieldIntervention(models.Model):
         groups=BILLING_GROUP,
         help="Why the last automatic invoicing failed. Fix the cause, then use Create Invoice.",
     )
+    invoice_no_quantity = fields.Boolean(
+        string="No Billable Quantity",
+        readonly=True,
+        copy=False,
+        groups=MANAGER_OR_BILLING,
+        help="Set by the invoicing when the signed report bills nothing (its worked time, travel "
+        "and parts all round to a zero quantity): no invoice is made for it.",
+    )
 
     @api.depends(
         "partner_id.intervention_invoice_policy",
@@ -98,13 +111,13 @@ class FieldIntervention(models.Model):
             claims = rec.invoice_line_ids.filtered("fi_invoice_claim")
             rec.invoice_id = claims[:1].move_id
 
-    @api.depends("state", "invoice_policy", "invoice_id")
+    @api.depends("state", "invoice_policy", "invoice_id", "invoice_no_quantity")
     def _compute_invoice_status(self):
         for rec in self:
             if rec.invoice_id:
                 rec.invoice_status = "invoiced"
             elif rec.state == "signed" and rec.invoice_policy != "no":
-                rec.invoice_status = "to_invoice"
+                rec.invoice_status = "no_quantity" if rec.invoice_no_quantity else "to_invoice"
             else:
                 rec.invoice_status = "no"
 
@@ -165,6 +178,17 @@ class FieldIntervention(models.Model):
         moves, errors = todo_sudo._fi_invoice_isolated(notify=False)
         if errors and not moves:
             raise UserError("\n".join(errors.values()))
+        if not moves:
+            # nothing to bill: marked on the interventions (committed, not an error to roll back)
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "info",
+                    "message": self.env._("Nothing to bill: no invoice was created (no billable quantity)."),
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
         return moves.with_env(self.env)._fi_action_view()
 
     def action_fi_view_invoice(self):
@@ -260,6 +284,10 @@ class FieldIntervention(models.Model):
         if not todo:
             return self.env["account.move"], {}
         data = InvoicingBatch(todo)
+        nothing = todo._fi_nothing_to_bill(data)
+        if nothing:
+            nothing._fi_mark_no_quantity()
+            todo -= nothing
         errors = self.env["field.intervention.invoice.check"]._blocking_errors(todo, data)
         valid = todo.filtered(lambda rec: rec.id not in errors)
         moves = self.env["account.move"]
@@ -279,6 +307,31 @@ class FieldIntervention(models.Model):
         if errors:
             todo.browse(list(errors))._fi_set_invoice_errors(errors, notify=notify)
         return moves, errors
+
+    def _fi_nothing_to_bill(self, data):
+        """The interventions whose invoice would bill nothing: no worked time, travel or part
+        amounts to a quantity once rounded as invoice quantities are (a few seconds of time and
+        no part made a 0.00 invoice). An intervention whose billed content differs from what
+        was signed is not one of them: the pre-billing checks report it."""
+        Check = self.env["field.intervention.invoice.check"]
+        digits = data.quantity_digits
+        return self.filtered(
+            lambda rec: (
+                not data.items(rec)
+                and float_is_zero(data.hours[rec.id], precision_digits=digits)
+                and not Check._signed_content_mismatch(rec, data)
+            )
+        )
+
+    def _fi_mark_no_quantity(self):
+        """Mark the interventions as billing nothing, once, with a trace in their chatter: they
+        leave the interventions to invoice and the invoicing never takes them again."""
+        self.write({"invoice_no_quantity": True, "invoice_error": False})
+        body = self.env._(
+            "Nothing to bill: the worked time, travel and parts of the signed report round to a zero "
+            "quantity. No invoice is created for this intervention."
+        )
+        self._message_log_batch(bodies=dict.fromkeys(self.ids, body))
 
     def _fi_create_invoices_by_group(self):
         """Slow path after a failure: invoice group by group, find the failing interventions of
@@ -516,22 +569,27 @@ class FieldIntervention(models.Model):
         }
 
     def _fi_get_billable_items(self, data):
-        """[BillableItem] of the intervention: labour (direct path only), travel and parts.
+        """[BillableItem] of the intervention: labour (direct path only), travel and parts, each
+        with a quantity that is not zero once rounded as invoice quantities are.
         Read through ``data.items()``, which computes them once per batch."""
         self.ensure_one()
         items = []
         project = self.project_id
+        digits = data.quantity_digits
         hours = data.hours[self.id]
         if hours and project.labour_product_id and not data.sale_line(self):
             product = project.labour_product_id
             quantity = self._fi_convert_hours(hours, product.uom_id)
-            items.append(BillableItem("labour", product, quantity, product.uom_id, product.display_name))
+            if not float_is_zero(quantity, precision_digits=digits):
+                items.append(BillableItem("labour", product, quantity, product.uom_id, product.display_name))
         travel = project.travel_product_id
         if travel and (self.travel_duration or self.travel_distance):
             quantity = self._fi_travel_quantity(travel.uom_id, data)
-            if quantity:
+            if not float_is_zero(quantity, precision_digits=digits):
                 items.append(BillableItem("travel", travel, quantity, travel.uom_id, travel.display_name))
         for part in self.part_ids:
+            if float_is_zero(part.quantity, precision_digits=digits):
+                continue
             items.append(
                 BillableItem(
                     "part",

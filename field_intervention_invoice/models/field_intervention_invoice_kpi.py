@@ -33,6 +33,7 @@ class FieldInterventionInvoiceKpi(models.Model):
     presented_count = fields.Integer(string="Presented", readonly=True)
     signed_count = fields.Integer(string="Signed", readonly=True)
     invoiced_count = fields.Integer(string="Invoiced", readonly=True)
+    no_quantity_count = fields.Integer(string="No Billable Quantity", readonly=True)
     disputed_count = fields.Integer(string="Refused or Reserved", readonly=True)
     dispute_rate = fields.Float(string="Dispute Rate (%)", readonly=True, aggregator="avg")
     invoiced_rate = fields.Float(string="Invoiced vs Signed (%)", readonly=True, aggregator="avg")
@@ -62,9 +63,12 @@ class FieldInterventionInvoiceKpi(models.Model):
                        SUM(r.presented_count) AS presented_count,
                        SUM(r.signed_count) AS signed_count,
                        SUM(r.invoiced_count) AS invoiced_count,
+                       SUM(r.no_quantity_count) AS no_quantity_count,
                        SUM(r.disputed_count) AS disputed_count,
                        100.0 * SUM(r.disputed_count) / NULLIF(SUM(r.presented_count), 0) AS dispute_rate,
-                       100.0 * SUM(r.invoiced_count) / NULLIF(SUM(r.signed_count), 0) AS invoiced_rate,
+                       -- of the signed interventions that bill something (invoiced_rate is NULL
+                       -- for the others)
+                       100.0 * SUM(r.invoiced_count) / NULLIF(COUNT(r.invoiced_rate), 0) AS invoiced_rate,
                        SUM(r.signed_value) AS signed_value,
                        SUM(r.unbilled_value) AS unbilled_value
                   FROM (%s) r

@@ -13,6 +13,7 @@ BILLING_VIEW_DEPENDS = {
         "project_id",
         "technician_ids",
         "has_reserves",
+        "invoice_no_quantity",
     ],
     "field.intervention.part": ["intervention_id", "product_id", "quantity"],
     "field.intervention.signature": ["intervention_id", "status"],
@@ -61,6 +62,12 @@ class FieldInterventionInvoiceReport(models.Model):
     signed_count = fields.Integer(string="Signed", readonly=True)
     disputed_count = fields.Integer(string="Refused or Reserved", readonly=True)
     invoiced_count = fields.Integer(string="Invoiced", readonly=True)
+    no_quantity_count = fields.Integer(
+        string="No Billable Quantity",
+        readonly=True,
+        help="Signed interventions that bill nothing (no invoice is made): not counted in the "
+        "invoiced rate nor in the unbilled value.",
+    )
     dispute_rate = fields.Float(string="Dispute Rate (%)", readonly=True, aggregator="avg")
     invoiced_rate = fields.Float(string="Invoiced vs Signed (%)", readonly=True, aggregator="avg")
     signed_value = fields.Monetary(string="Signed Work Value", readonly=True)
@@ -95,13 +102,14 @@ class FieldInterventionInvoiceReport(models.Model):
                    (fi.state = 'signed')::int AS signed_count,
                    (fi.state = 'disputed' OR refusal.refused OR fi.has_reserves IS TRUE)::int AS disputed_count,
                    (posted.id IS NOT NULL)::int AS invoiced_count,
+                   (fi.state = 'signed' AND fi.invoice_no_quantity IS TRUE)::int AS no_quantity_count,
                    CASE WHEN fi.state = 'disputed' OR refusal.refused OR fi.has_reserves IS TRUE THEN 100.0 ELSE 0.0 END
                        AS dispute_rate,
-                   CASE WHEN fi.state != 'signed' THEN NULL
+                   CASE WHEN fi.state != 'signed' OR fi.invoice_no_quantity IS TRUE THEN NULL
                         WHEN posted.id IS NOT NULL THEN 100.0 ELSE 0.0 END AS invoiced_rate,
-                   CASE WHEN fi.state = 'signed' THEN COALESCE(billed.amount, estimate.amount) ELSE 0 END
-                       AS signed_value,
-                   CASE WHEN fi.state = 'signed' AND posted.id IS NULL
+                   CASE WHEN fi.state = 'signed' AND fi.invoice_no_quantity IS NOT TRUE
+                        THEN COALESCE(billed.amount, estimate.amount) ELSE 0 END AS signed_value,
+                   CASE WHEN fi.state = 'signed' AND fi.invoice_no_quantity IS NOT TRUE AND posted.id IS NULL
                         THEN COALESCE(billed.amount, estimate.amount) ELSE 0 END AS unbilled_value
               FROM field_intervention fi
               JOIN res_company rc ON rc.id = fi.company_id

@@ -16,7 +16,8 @@ class ProjectProject(models.Model):
         INVOICE_POLICIES,
         string="Intervention Invoicing",
         default="per_intervention",
-        required=True,
+        # not required: projects are also created by code that does not know this addon (empty
+        # reads as per intervention, see field.intervention._compute_invoice_policy)
         help="Per intervention: a draft invoice is created when the customer signs the report.\n"
         "Weekly / monthly: a scheduled action invoices each customer once per period.\n"
         "Manual: billing creates the invoices.\n"

@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, models
+from odoo.tools import float_is_zero
 
 
 class SaleOrderLine(models.Model):
@@ -67,7 +68,9 @@ class SaleOrderLine(models.Model):
             sale_line = self.browse(sale_line_id)
             if sale_line.product_id.invoice_policy != "delivery":
                 continue  # ordered quantities are invoiced with the order, not per intervention
-            result[sale_line] = time_uom._compute_quantity(hours, sale_line.product_uom, round=False)
+            quantity = time_uom._compute_quantity(hours, sale_line.product_uom, round=False)
+            if not float_is_zero(quantity, precision_digits=data.quantity_digits):
+                result[sale_line] = quantity
         return result
 
     @api.model

@@ -7,3 +7,4 @@ from . import test_invoice_sale
 from . import test_kpi
 from . import test_report_pdf
 from . import test_security
+from . import test_nothing_to_bill

@@ -60,6 +60,11 @@ class InvoicingBatch:
     def km(self):
         return self.env.ref("uom.product_uom_km")
 
+    @cached_property
+    def quantity_digits(self):
+        """Decimals of the invoice lines' quantities: a quantity rounding to zero bills nothing."""
+        return self.env["decimal.precision"].precision_get("Product Unit of Measure")
+
     # ------------------------------------------------------------------
     # What is billed
     # ------------------------------------------------------------------

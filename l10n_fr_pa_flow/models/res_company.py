@@ -32,7 +32,8 @@ class ResCompany(models.Model):
         [("Factur-X", "Factur-X (PDF with CII XML)"), ("CII", "CII XML")],
         string="Deposited Format",
         default="Factur-X",
-        required=True,
+        # not required: companies are also created by code that does not know this addon (empty
+        # reads as Factur-X, see account.move._l10n_fr_pa_invoice_file)
     )
     l10n_fr_pa_poll_cursor = fields.Char(
         string="Lifecycle Cursor",

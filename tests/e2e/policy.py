@@ -132,6 +132,7 @@ REPORT_PROTECTED = (
     "invoice_line_ids",
     "invoice_id",
     "invoice_error",
+    "invoice_no_quantity",
     # field_intervention_pa: the status of its invoice on the approved platform (computed)
     "fi_pa_status",
     "fi_pa_attention",
