@@ -25,10 +25,13 @@ def free_port():
 class OdooServer:
     """One odoo-bin process on loopback; its log is judged like the Odoo test log."""
 
-    def __init__(self, database, workdir, workers=2, extra_args=(), env=None, name="odoo-server"):
+    def __init__(self, database, workdir, workers=2, extra_args=(), env=None, name="odoo-server", cron_threads=0):
         self.database = database
         self.workdir = pathlib.Path(workdir)
-        self.workers = workers
+        self.workers = workers  # 0: the threaded server (setup/run.sh's, which passes no --workers)
+        # scheduled actions: none by default (the tests say when they run); None: Odoo's default
+        # number of cron threads, as setup/run.sh (which passes no --max-cron-threads)
+        self.cron_threads = cron_threads
         self.extra_args = list(extra_args)
         self.env = env  # environment of the process (None: inherit ours)
         self.port = free_port()
@@ -51,7 +54,7 @@ class OdooServer:
             f"--http-port={self.port}",
             f"--gevent-port={free_port()}",
             f"--workers={self.workers}",
-            "--max-cron-threads=0",
+            *([] if self.cron_threads is None else [f"--max-cron-threads={self.cron_threads}"]),
             f"--logfile={self.logfile}",
             *self.extra_args,
         ]

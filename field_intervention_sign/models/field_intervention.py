@@ -327,8 +327,9 @@ class FieldIntervention(models.Model):
 
     def _fi_send_template(self, template, partners=None, attachment=None):
         """Queue ``template`` for the intervention as superuser (its links carry the customer's
-        token). The stored message, which employees can read, says what was sent without the
-        link; the email itself (only the administrator can read queued emails) keeps it."""
+        token) and wake the mail queue up so that it leaves at once. The stored message, which
+        employees can read, says what was sent without the link; the email itself (only the
+        administrator can read queued emails) keeps it."""
         self.ensure_one()
         email_values = {}
         if partners:
@@ -340,6 +341,8 @@ class FieldIntervention(models.Model):
         mail_sudo.mail_message_id.body = Markup("<p>%s</p>") % self.env._(
             "Email sent: %(subject)s", subject=mail_sudo.subject or ""
         )
+        # someone waits for every mail of the signature: it leaves once this transaction commits
+        mail_sudo._fi_send_soon()
         return mail_sudo
 
     # ------------------------------------------------------------------

@@ -6,3 +6,4 @@ from . import test_mail_retry
 from . import test_signed_pdf
 from . import test_ui
 from . import test_consent_text
+from . import test_mail_leave_now

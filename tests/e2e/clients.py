@@ -197,7 +197,7 @@ class SmtpSink:
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
-            self.messages.append({"rcpt": list(envelope.rcpt_tos), "message": message})
+            self.messages.append({"rcpt": list(envelope.rcpt_tos), "message": message, "at": time.monotonic()})
         return "250 OK"
 
     def start(self):

@@ -82,7 +82,7 @@ def smtp_sink():
     sink.stop()
 
 
-def start_server(database, workdir, sink_port, name, env=None, workers=2, extra=()):
+def start_server(database, workdir, sink_port, name, env=None, workers=2, extra=(), cron_threads=0):
     env = dict(env or os.environ)
     env["ODOO_PGAPPNAME"] = f"fi-e2e-{name}-{{pid}}"
     # wkhtmltopdf (Qt) warns on every PDF without a private runtime directory
@@ -93,6 +93,7 @@ def start_server(database, workdir, sink_port, name, env=None, workers=2, extra=
         database,
         workdir,
         workers=workers,
+        cron_threads=cron_threads,
         name=name,
         env=env,
         extra_args=["--smtp=127.0.0.1", f"--smtp-port={sink_port}", "--limit-time-real=300", *extra],
