@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests at any hour: run the time-sensitive test classes at simulated clocks around the hard
-# moments (23:55 on 31 December and 00:05 on 1 January in Paris, both daylight-saving changes), moving the clock of Odoo AND of PostgreSQL with libfaketime.
+# moments (23:55 on 31 December and 00:05 on 1 January in Paris, both daylight-saving changes),
+# moving the clock of Odoo AND of PostgreSQL with libfaketime.
 #
 #   setup/clock_runs.sh [SOURCE_DB]
 #
@@ -11,7 +12,7 @@
 # libfaketime at the same offset, and runs the post_install tests of $FI_CLOCK_TAGS. Each log is
 # judged by check_odoo_log.py (failed, errored, skipped tests, WARNING/ERROR lines).
 # Prints "clock <moment>: N passed, N failed" per clock and writes the sum to var/test/clock.counts.
-#   FI_CLOCKS="2027-03-28T01:59:40+01:00 ..."  other moments (ISO 8601 with the offset)
+#   FI_CLOCKS="2027-03-28T01:58:30+01:00 ..."  other moments (ISO 8601 with the offset)
 #   FI_CLOCK_TAGS=/addon:Class,...             other tests
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -121,8 +122,9 @@ def at(day, hour, minute, second=0, fold=0):
 moments = [
     at(date(year, 12, 31), 23, 55),  # 23:55 in Paris, last day of the month and of the year
     at(date(year + 1, 1, 1), 0, 5),  # 00:05 in Paris on 1 January: still 31 December in UTC
-    at(last_sunday(3), 1, 59, 40),  # 02:00 CET -> 03:00 CEST during the run
-    at(last_sunday(10), 2, 59, 40),  # 03:00 CEST -> 02:00 CET during the run
+    # Odoo loads for 15 to 45 s before its tests: the change happens while they run
+    at(last_sunday(3), 1, 58, 30),  # 02:00 CET -> 03:00 CEST
+    at(last_sunday(10), 2, 58, 30),  # 03:00 CEST -> 02:00 CET (the first 02:58:30, fold=0)
 ]
 print(" ".join(moments))
 PY
