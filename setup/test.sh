@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Second README command: the one truth of CI (.ci/run calls it).
-#   setup/test.sh                      -> static checks, the three addons' Odoo tests (tours
-#                                         included) on a fresh database, then the repo-level pytest
+#   setup/test.sh                      -> static checks, the addons' Odoo tests (tours
+#                                         included) on a fresh database, the time-sensitive ones
+#                                         again at simulated clocks, then the repo-level pytest
 #   setup/test.sh field_intervention   -> only that addon's Odoo tests (faster, for development)
 # Fails on any failed/errored/skipped test and on any WARNING/ERROR line of the Odoo log that
 # setup/log-allowlist.txt does not explain. Ends with one line "N passed, N failed".
@@ -58,7 +59,18 @@ fi_log "Odoo tests took $(( $(date +%s) - start )) s"
 "$FI_VENV/bin/python" setup/check_odoo_log.py "$LOG" --allowlist setup/log-allowlist.txt --counts "$OUT/odoo.counts"
 count "$OUT/odoo.counts"
 
-# 3. Repo-level tests (repository checks, smoke test against a real server on that database).
+# 3. Tests at any hour: the time-sensitive classes again, on copies of this database, at simulated
+#    clocks around midnight in Paris, month and year ends and daylight-saving changes, Odoo's and
+#    PostgreSQL's clocks moved together (setup/clock_runs.sh; before the repo-level tests, which
+#    write into the database).
+if [ "$RUN_PYTEST" = 1 ]; then
+    start=$(date +%s)
+    setup/clock_runs.sh "$DB"
+    fi_log "clock runs took $(( $(date +%s) - start )) s"
+    count "$OUT/clock.counts"
+fi
+
+# 4. Repo-level tests (repository checks, smoke test against a real server on that database).
 if [ "$RUN_PYTEST" = 1 ]; then
     FI_TEST_DB=$DB ODOO_DIR=$ODOO_DIR FI_VENV=$FI_VENV FI_DB_HOST=$FI_DB_HOST FI_DB_PORT=$FI_DB_PORT \
     FI_DB_USER=$FI_DB_USER "$FI_VENV/bin/python" -m pytest -p no:cacheprovider -q tests \

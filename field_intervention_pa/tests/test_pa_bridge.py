@@ -97,7 +97,10 @@ class TestPaBridge(FieldInterventionInvoiceCommon):
         self._collect(fast, datetime(2026, 3, 12, 10, 0))
         self._collect(slow, datetime(2026, 3, 25, 10, 0))
 
-        with freeze_time(datetime(2026, 3, 31, 10, 0)):
+        # The report and its KPIs compare with PostgreSQL's NOW() (the transaction's time, cr.now()):
+        # Python's clock is frozen there too. The stuck invoice has waited since its deposit on
+        # 7 March 2026, more than the 5 days allowed, whatever the day.
+        with freeze_time(self.env.cr.now()):
             report = self.env["field.intervention.cash.report"].with_user(self.billing)
             rows = {row.invoice_id: row for row in report.search([("invoice_id", "in", (fast | slow | stuck).ids)])}
             self.assertEqual(len(rows), 3)
@@ -108,6 +111,8 @@ class TestPaBridge(FieldInterventionInvoiceCommon):
             self.assertFalse(rows[fast].is_stuck)
             self.assertEqual(rows[stuck].stuck_step, "acceptance")
             self.assertTrue(rows[stuck].is_stuck)
+            waited = (self.env.cr.now() - datetime(2026, 3, 7, 10, 0)).total_seconds() / 86400
+            self.assertAlmostEqual(rows[stuck].waiting_days, waited, places=4)
             self.assertEqual(
                 report.search([("is_stuck", "=", True), ("id", "in", [r.id for r in rows.values()])]).invoice_id, stuck
             )

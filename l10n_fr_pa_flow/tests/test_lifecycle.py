@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -117,18 +117,26 @@ class TestLifecycle(PaCommon):
 
     def test_rejected_213_deposited_again(self):
         """A 213 Rejetée: billing corrects and deposits again; the statuses of the new deposit
-        count, the old ones stay in the history."""
-        self.pa.add_lifecycle(self.move, "213", self.at("2026-12-02 10:00"), reason_code="REJ_SEMAN", reason="BT-48")
+        count, the old ones stay in the history.
+
+        The new deposit starts when PostgreSQL stamps its flow (``create_date``, the
+        transaction's ``cr.now()``), not at a Python clock: the platform's dates are taken
+        around that stamp, so that the test holds on any day and at any hour."""
+        redeposit_at = self.env.cr.now()  # what the database stamps on the new deposit's flow
+        self.pa.add_lifecycle(
+            self.move, "213", redeposit_at - timedelta(hours=2), reason_code="REJ_SEMAN", reason="BT-48"
+        )
         self.poll()
         self.assertEqual(self.move.l10n_fr_pa_status, "213")
         self.assertTrue(self.move.l10n_fr_pa_attention)
-        with freeze_time("2026-12-04 08:00:00"):
+        with freeze_time(redeposit_at):
             self.move.with_user(self.billing).action_l10n_fr_pa_deposit()
             self.deposit()
         self.assertEqual(len(self.flows(self.move)), 2)
+        self.assertEqual(self.flows(self.move)[-1].create_date, redeposit_at)
         self.assertEqual(self.move.l10n_fr_pa_deposit_state, "sent")
         self.assertFalse(self.move.l10n_fr_pa_status, "the 213 was about the previous deposit")
-        self.pa.add_lifecycle(self.move, "200", self.at("2026-12-04 08:05"))
+        self.pa.add_lifecycle(self.move, "200", redeposit_at + timedelta(minutes=5))
         self.poll()
         self.assertEqual(self.move.l10n_fr_pa_status, "200")
         self.assertFalse(self.move.l10n_fr_pa_attention)
