@@ -5,6 +5,7 @@ customers, products, the field-service project and the missions over XML-RPC."""
 import datetime
 import re
 import uuid
+import zoneinfo
 
 from .clients import WebSession, XmlRpc
 
@@ -18,6 +19,13 @@ def utc(delta_hours=0.0):
         hours=delta_hours
     )
     return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def hours_since_paris_midnight():
+    """How long today has lasted in Paris: a mission planned earlier today must not fall on
+    yesterday when the tests run just after midnight."""
+    now = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Paris"))
+    return (now - now.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 3600
 
 
 def make_api_key(server, login, password, name):
@@ -190,7 +198,7 @@ class World:
                     "project_id": self.project,
                     "partner_id": customer,
                     "user_ids": [(6, 0, [tech])],
-                    "planned_date_start": utc(-2),
+                    "planned_date_start": utc(-min(2.0, hours_since_paris_midnight())),
                     "planned_date_end": utc(2),
                 }
                 for index, (customer, tech) in enumerate(pairs)
