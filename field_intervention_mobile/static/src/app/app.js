@@ -888,6 +888,7 @@ async function main() {
     }
     await deviceId();
     try {
+        await db.adoptLegacyStore(CONFIG.uid);  // the changes of the app's first version, if theirs
         await unlockOps(CONFIG.seal_key);  // the changes locked at this user's last logout
         await forgetAnsweredImages();
     } catch {

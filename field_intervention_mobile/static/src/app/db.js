@@ -144,3 +144,36 @@ export function wipeSynced(keep) {
         }
     });
 }
+
+/** The app's first version kept one store for the whole site ("fi-mobile"): its unsent changes
+ * are moved into their user's own store when that user logs in (never into anybody else's), and
+ * the old store is deleted once empty of them. Returns how many were moved. */
+export async function adoptLegacyStore(uid) {
+    const LEGACY = "fi-mobile";
+    if (!indexedDB.databases || !(await indexedDB.databases()).some((info) => info.name === LEGACY)) {
+        return 0;
+    }
+    const legacy = await promisify(indexedDB.open(LEGACY, DB_VERSION));
+    const close = () => legacy.close();
+    if (!legacy.objectStoreNames.contains("ops")) {
+        close();
+        return 0;
+    }
+    const tx = legacy.transaction(["meta", "ops"], "readonly");
+    const [user, ops] = await Promise.all([
+        promisify(tx.objectStore("meta").get("user")),
+        promisify(tx.objectStore("ops").getAll()),
+    ]);
+    close();
+    const pendingOps = ops.filter((op) => op.status === "pending");
+    if (pendingOps.length && (!user || user.id !== uid)) {
+        return 0;  // another user's (or nobody knows whose): kept for its owner's login
+    }
+    for (const op of pendingOps) {
+        delete op.seq;
+        op.owner = uid;
+        await addOp(op);
+    }
+    indexedDB.deleteDatabase(LEGACY);  // not awaited: an old page still open would block it
+    return pendingOps.length;
+}
