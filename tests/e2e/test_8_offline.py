@@ -552,7 +552,6 @@ def test_shared_phone_keeps_each_technicians_data_apart(phone, world, crew, crew
     text = page.evaluate("document.getElementById('fi-logout-text').textContent")
     assert page.evaluate("document.getElementById('fi-logout-page').dataset.pending") == "2"
     assert text.startswith("2 modification(s) pas encore envoyée(s)") and "verrouillées" in text, text
-    phone.screenshot("offline-logout.png")
     page.tap("#fi-logout-confirm")
     page.wait_for("location.pathname === '/web/login'", timeout=90, what="the login page")
 
