@@ -7,7 +7,7 @@ from odoo.tools import mute_logger
 from .common import DAY_URL, SYNC_URL, FiMobileCase
 
 APP = "/field_intervention/app"
-OWNER_ERROR = "field_intervention_mobile.models.field_intervention_mobile_op.MobileOwnerError"
+OWNER_ERROR = "odoo.addons.field_intervention_mobile.models.field_intervention_mobile_op.MobileOwnerError"
 
 
 @tagged("-at_install", "post_install")
