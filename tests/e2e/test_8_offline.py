@@ -103,6 +103,14 @@ def proxy(server):
     net.offline()
 
 
+@pytest.fixture
+def network_back(proxy):
+    """The proxy, answering again after the test whatever happened (a hung proxy would fail the
+    next tests for the wrong reason)."""
+    yield proxy
+    proxy.online()
+
+
 @pytest.fixture(scope="module")
 def browser():
     chromium = Browser().start()
@@ -462,7 +470,7 @@ def test_retry_defaults(phone):
     assert real["waits"] == [5000, 10000, 20000, 40000, 60000, 60000, 60000], real
 
 
-def test_change_during_a_hung_attempt_is_not_dropped(phone, world, crew, proxy, server, log_start):
+def test_change_during_a_hung_attempt_is_not_dropped(phone, world, crew, proxy, network_back, server, log_start):
     """A change made while an attempt hangs is sent right after that attempt, not at the next
     backoff (here 60 s away) nor only at the next tap."""
     target = crew["interventions"][3]
@@ -486,7 +494,7 @@ def test_change_during_a_hung_attempt_is_not_dropped(phone, world, crew, proxy, 
     assert server.log_problems(since=log_start) == []
 
 
-def test_hanging_network_then_recovery_sends_by_itself(phone, world, crew, proxy, server, log_start):
+def test_hanging_network_then_recovery_sends_by_itself(phone, world, crew, proxy, network_back, server, log_start):
     """Issue 19, part 6: one bar that answers nothing; the network comes back without the browser
     noticing (no "online" event): the phone sends its pending work by itself within the bound
     (deadline + longest wait), and its banner tells the truth on the way."""
@@ -530,7 +538,9 @@ def test_hanging_network_then_recovery_sends_by_itself(phone, world, crew, proxy
 
 
 # ---------------------------------------------------------------------- a shared phone
-def test_shared_phone_keeps_each_technicians_data_apart(phone, world, crew, crew2, proxy, server, log_start):
+def test_shared_phone_keeps_each_technicians_data_apart(
+    phone, world, crew, crew2, proxy, network_back, server, log_start
+):
     """Issue 20, part 4: Chloé works offline, her changes cannot leave (the sync hangs), she logs
     out as Odoo's menu does: the logout screen says what stays; what was synced leaves the phone,
     what was not stays locked and unreadable. Offline the app no longer opens her day. Marc logs in
