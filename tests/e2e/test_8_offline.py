@@ -557,7 +557,12 @@ def test_shared_phone_keeps_each_technicians_data_apart(
     phone.offline()
     page.tap("#fi-start")
     page.type_into("#fi-findings", "Code porte 4721, chien dans la cour.")
-    phone.wait_pending(2, timeout=60)
+    poll(
+        lambda: [op["type"] for op in phone.ops(target) if op["status"] == "pending"] == ["start", "set_text"],
+        60,
+        "her two changes stored",
+    )
+    phone.wait_pending(2, timeout=30)
     proxy.hang(SYNC)  # the server answers, but her sync never gets through
     phone.page.network(False)
 

@@ -45,6 +45,7 @@ const state = {
     partQuantity: "1",
     wrongUser: false,
     loggingOut: false,
+    changes: 0,
 };
 
 // ---------------------------------------------------------------- local state
@@ -130,13 +131,21 @@ function computeViews() {
 }
 
 async function loadState() {
-    const [base, ops, products, checklistResults, downloadedAt] = await Promise.all([
-        db.allInterventions(),
-        db.allOps(),
-        db.getMeta("products"),
-        db.getMeta("checklist_results"),
-        db.getMeta("downloaded_at"),
-    ]);
+    // a change stored while this reads (a retry's reload runs beside the technician's taps) would
+    // vanish from the screen until the next reload: read again until no change came in between
+    let seen;
+    let values;
+    do {
+        seen = state.changes;
+        values = await Promise.all([
+            db.allInterventions(),
+            db.allOps(),
+            db.getMeta("products"),
+            db.getMeta("checklist_results"),
+            db.getMeta("downloaded_at"),
+        ]);
+    } while (seen !== state.changes);
+    const [base, ops, products, checklistResults, downloadedAt] = values;
     state.base = base;
     state.ops = ops.sort((a, b) => a.seq - b.seq);
     state.products = products || [];
@@ -151,6 +160,7 @@ const problems = () => state.ops.filter((op) => ["conflict", "error"].includes(o
 /** A change made by the technician: stored, applied at once, sent when possible. */
 async function change(item, type, payload = {}, { local = {}, rerender = true } = {}) {
     const op = await queueOp(item.id, type, payload, local);
+    state.changes++;
     state.ops.push(op);
     computeViews();
     if (rerender) {
