@@ -180,6 +180,8 @@ class Phone:
         """Log in on Odoo's login page, which brings the app."""
         page = self.page
         page.goto(f"{self.proxy.url}/web/login?redirect={APP}")
+        # a late load event of the page before (the logout's redirects) may end goto() early
+        page.wait_for("!!document.querySelector('input[name=login]')", timeout=60, what="the login form")
         page.evaluate(
             f"document.querySelector('input[name=login]').value = {json.dumps(login)};"
             f"document.querySelector('input[name=password]').value = {json.dumps(PASSWORD)}; 1"
