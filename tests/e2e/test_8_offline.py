@@ -558,6 +558,7 @@ def test_shared_phone_keeps_each_technicians_data_apart(
     phone.open_intervention(target)
     phone.offline()
     page.tap("#fi-start")
+    page.wait_for("!!document.getElementById('fi-pause')", what="the started timer")  # rendered: typing is kept
     page.type_into("#fi-findings", "Code porte 4721, chien dans la cour.")
     poll(
         lambda: [op["type"] for op in phone.ops(target) if op["status"] == "pending"] == ["start", "set_text"],
