@@ -22,17 +22,20 @@ class FieldInterventionMobileApi(http.Controller):
         return request_origin(request.env.user, request.httprequest)
 
     @http.route("/field_intervention/app/api/day", type="json", auth="user", methods=["POST"])
-    def fi_mobile_day(self, days=DEFAULT_DAYS, **kw):
-        """The technician's interventions of today and the next ``days`` days."""
+    def fi_mobile_day(self, days=DEFAULT_DAYS, owner=None, **kw):
+        """The technician's interventions of today and the next ``days`` days (``owner``: the
+        user the phone's store belongs to, refused when it is not the session's)."""
         self._fi_check_technician()
+        if owner is not None:
+            request.env["field.intervention.mobile.op"]._fi_mobile_check_owner(owner)
         if not isinstance(days, int) or isinstance(days, bool):
             days = DEFAULT_DAYS
         return request.env["field.intervention"]._fi_mobile_day(days)
 
     @http.route("/field_intervention/app/api/sync", type="json", auth="user", methods=["POST"])
-    def fi_mobile_sync(self, device_id=None, ops=None, **kw):
-        """Apply the operations queued on the phone, in order; answer each one."""
+    def fi_mobile_sync(self, device_id=None, ops=None, owner=None, **kw):
+        """Apply the operations queued on the phone for ``owner``, in order; answer each one."""
         self._fi_check_technician()
         return request.env["field.intervention.mobile.op"]._fi_mobile_apply(
-            ops, device_id if isinstance(device_id, str) else "", self._fi_origin()
+            ops, device_id if isinstance(device_id, str) else "", self._fi_origin(), owner=owner
         )

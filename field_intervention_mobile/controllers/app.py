@@ -12,13 +12,19 @@ from markupsafe import Markup
 
 from odoo import http
 from odoo.http import request
+from odoo.tools.misc import hmac
+
+from odoo.addons.web.controllers.session import Session
 
 APP_PATH = "/field_intervention/app"
 STATIC = "/field_intervention_mobile/static/src/app"
 STATIC_DIR = pathlib.Path(__file__).resolve().parent.parent / "static" / "src" / "app"
 # what the service worker caches at install: the app runs offline from these alone
-ASSETS = ("app.js", "db.js", "content.js", "sync.js", "ui.js", "app.css", "icon-192.png", "icon-512.png")
+ASSETS = ("app.js", "db.js", "content.js", "sync.js", "retry.js", "ui.js", "app.css", "icon-192.png", "icon-512.png")
 TECHNICIAN_GROUP = "field_intervention.group_field_intervention_technician"
+# set by the app's page: this browser holds the app's data, its logout goes through the app
+APP_COOKIE = "fi_mobile_app"
+APP_COOKIE_AGE = 400 * 24 * 3600
 
 
 def assets_version():
@@ -122,6 +128,22 @@ class FieldInterventionMobileApp(http.Controller):
             "summary_photos": _("%(count)s photo(s)"),
             "none": _("None"),
             "yes": _("Yes"),
+            "sending": _("Sending your changes…"),
+            "retry_at": _("No answer from the server: next try at %(time)s"),
+            "logout": _("Log out"),
+            "logout_title": _("Log out of this phone"),
+            "logout_all_sent": _(
+                "Everything is sent. Logging out deletes your interventions and customers' data from this phone."
+            ),
+            "logout_pending": _(
+                "%(count)s change(s) not sent yet. Logging out deletes your interventions and customers' data"
+                " from this phone, but not these changes: they stay locked on this phone, nobody else can see"
+                " them, and they are sent at your next login with the network."
+            ),
+            "logout_offline": _("No network: you can log out only when the server answers."),
+            "logout_confirm": _("Log out"),
+            "logging_out": _("Logging out…"),
+            "wrong_user": _("This page belongs to another user than the one now logged in: log in again to go on."),
         }
 
     def _fi_is_technician(self):
@@ -148,11 +170,28 @@ class FieldInterventionMobileApp(http.Controller):
             "static": STATIC,
             "version": assets_version(),
             "strings_json": Markup(strings),
-            "config_json": Markup(json.dumps({"app": APP_PATH, "version": assets_version()})),
+            "config_json": Markup(json.dumps(self._fi_app_config())),
         }
         response = request.render("field_intervention_mobile.app_shell", values)
-        response.headers["Cache-Control"] = "no-cache"
+        # the page names its user and holds the key of their locked changes: never in a shared cache
+        response.headers["Cache-Control"] = "no-store"
+        response.set_cookie(APP_COOKIE, "1", max_age=APP_COOKIE_AGE, httponly=True, samesite="Lax")
         return response
+
+    def _fi_app_config(self):
+        """What the app needs to keep each user's data apart on a shared phone: its own store
+        (per database and user) and the key that locks its unsent changes when the user logs out.
+        The key is derived from the database secret, so it comes back at the user's next login
+        and the phone never keeps it after a logout (the app deletes its cached page)."""
+        user = request.env.user
+        env_sudo = request.env(su=True)  # the database secret only: the key of this user's own lock
+        return {
+            "app": APP_PATH,
+            "version": assets_version(),
+            "uid": user.id,
+            "store": f"fi-mobile-{request.session.db}-{user.id}",
+            "seal_key": hmac(env_sudo, "field_intervention_mobile.seal", user.id),
+        }
 
     @http.route(f"{APP_PATH}/manifest.webmanifest", type="http", auth="user", methods=["GET"], sitemap=False)
     def fi_app_manifest(self):
@@ -194,3 +233,16 @@ class FieldInterventionMobileApp(http.Controller):
                 ("Cache-Control", "no-cache"),
             ],
         )
+
+
+class FieldInterventionMobileSession(Session):
+    @http.route("/web/session/logout", type="http", auth="none", readonly=True)
+    def logout(self, redirect="/odoo", **kw):
+        """On a browser that holds the app's data, a technician's logout goes through the app
+        first: it tells what stays on the phone, deletes what is synced, locks what is not, then
+        comes back here (``fi_done``) for Odoo's own logout."""
+        uid = request.session.uid
+        through_app = uid and request.httprequest.cookies.get(APP_COOKIE) and not kw.get("fi_done")
+        if through_app and request.env(user=uid).user.has_group(TECHNICIAN_GROUP):
+            return request.redirect(f"{APP_PATH}#/logout", 303)
+        return super().logout(redirect=redirect)

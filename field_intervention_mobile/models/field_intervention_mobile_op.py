@@ -56,6 +56,11 @@ class MobileRefusal(Exception):
         self.message = message
 
 
+class MobileOwnerError(UserError):
+    """A phone's queue (or day download) made for another user than the session's: refused whole.
+    The phone recognises it by its name and keeps its queue for its owner's next login."""
+
+
 class FieldInterventionMobileOp(models.Model):
     """One operation sent by the technician's phone app (start, pause, text, part, photo,
     signature...), kept with its result whatever the result: the server never loses what a
@@ -115,7 +120,22 @@ class FieldInterventionMobileOp(models.Model):
     # The sync: one batch of operations
     # ------------------------------------------------------------------
     @api.model
-    def _fi_mobile_apply(self, ops, device_id, origin):
+    def _fi_mobile_check_owner(self, owner, ops=()):
+        """A phone may be shared: what it stored for one user is sent under that user's session
+        only. ``owner`` is the user id the phone's queue (or day) belongs to, and every operation
+        carries its own: any other user than the session's, or none, refuses the whole request
+        before anything is applied (the phone keeps its queue for its owner's next login)."""
+        owners = [owner] + [raw.get("owner") for raw in ops if isinstance(raw, dict)]
+        if any(not isinstance(uid, int) or isinstance(uid, bool) or uid != self.env.uid for uid in owners):
+            raise MobileOwnerError(
+                self.env._(
+                    "These changes were made on this phone by another user than the one logged in:"
+                    " nothing was applied. They stay on the phone and are sent when their owner logs in again."
+                )
+            )
+
+    @api.model
+    def _fi_mobile_apply(self, ops, device_id, origin, owner=None):
         """Apply a batch of operations sent by the phone app, in order, and answer the phone.
 
         Each operation runs in its own savepoint, with the technician's rights and the same
@@ -126,6 +146,7 @@ class FieldInterventionMobileOp(models.Model):
         :param list ops: the operations as the phone sent them (see USAGE.md)
         :param str device_id: the phone's identifier
         :param dict origin: ``user``, ``ip_address``, ``user_agent`` (for the signature evidence)
+        :param int owner: the user the phone's queue belongs to (see :meth:`_fi_mobile_check_owner`)
         :return: the answer of ``/field_intervention/app/api/sync``
         """
         self.env["field.intervention"]._fi_check_field_user()
@@ -133,6 +154,7 @@ class FieldInterventionMobileOp(models.Model):
             raise UserError(
                 self.env._("The phone sent no list of operations, or more than %(max)s at once.", max=MAX_OPS)
             )
+        self._fi_mobile_check_owner(owner, ops)
         batch = {
             "device_id": device_id[:MAX_DEVICE_ID] if isinstance(device_id, str) else "",
             "origin": origin,

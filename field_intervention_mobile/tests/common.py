@@ -204,9 +204,15 @@ class FiMobileCase(HttpCase):
         self._login(user or self.tech)
         return self.make_jsonrpc_request(DAY_URL, {"days": days})
 
-    def sync(self, ops, user=None, device_id="phone-test-1"):
-        self._login(user or self.tech)
-        return self.make_jsonrpc_request(SYNC_URL, {"device_id": device_id, "ops": ops})
+    def sync(self, ops, user=None, device_id="phone-test-1", owner=None):
+        """Send ``ops`` as the phone does: under ``user``'s session, the queue and each op owned by
+        ``owner`` (by default the session's user, as the app does; an op's own ``owner`` stays)."""
+        user = user or self.tech
+        self._login(user)
+        owner = user.id if owner is None else owner
+        if isinstance(ops, list):
+            ops = [{"owner": owner, **op} if isinstance(op, dict) else op for op in ops]
+        return self.make_jsonrpc_request(SYNC_URL, {"device_id": device_id, "owner": owner, "ops": ops})
 
     @staticmethod
     def op(intervention, op_type, at, key=None, **payload):

@@ -5,7 +5,11 @@ basement has no server at all. So the browser talks to Odoo through this proxy, 
 - ``offline()``: close every connection and refuse new ones (the server is unreachable);
 - ``online()``: accept and forward again;
 - ``drop_answers(marker)``: forward requests, but swallow the answer of those whose request line
-  contains ``marker`` and cut the connection (the server did the work, the phone never knows).
+  contains ``marker`` and cut the connection (the server did the work, the phone never knows);
+- ``hang(marker="")``: accept connections and read the requests (those whose request line holds
+  ``marker``; all by default), but never forward nor answer them (one bar that answers nothing:
+  the browser still believes it is online); ``online()`` ends it for new requests, a request
+  already swallowed stays unanswered.
 """
 
 import select
@@ -23,6 +27,8 @@ class NetProxy:
         self._connections = set()
         self._lock = threading.Lock()
         self._drop_marker = None
+        self._hang_marker = None
+        self.hung = 0  # requests never answered
         self.dropped = 0  # answers swallowed
         self.received_bytes = 0  # bytes sent to the browser
         self._thread = None
@@ -33,6 +39,7 @@ class NetProxy:
 
     # ------------------------------------------------------------------ switches
     def online(self):
+        self._hang_marker = None
         if self._listener:
             return
         listener = socket.socket()
@@ -50,6 +57,18 @@ class NetProxy:
             self._close(listener)  # shutdown first: a bare close() leaves a blocked accept() listening
             self._thread.join(timeout=5)
         with self._lock:
+            connections, self._connections = self._connections, set()
+        for sock in connections:
+            self._close(sock)
+
+    def hang(self, marker=""):
+        """The network hangs: every request from now on (or those whose request line holds
+        ``marker``) is read and never answered."""
+        self.online()
+        self._hang_marker = marker.encode()
+        if marker:
+            return
+        with self._lock:  # a kept-alive connection would still answer: the next request opens a new one
             connections, self._connections = self._connections, set()
         for sock in connections:
             self._close(sock)
@@ -86,6 +105,7 @@ class NetProxy:
         connections it may never use, and an idle connection makes an Odoo worker log a timeout."""
         upstream = None
         swallowing = False
+        hanging = False
         try:
             while True:
                 readable, __, __ = select.select([client] + ([upstream] if upstream else []), [], [], 120)
@@ -96,6 +116,11 @@ class NetProxy:
                     if not data:
                         return
                     if sock is client:
+                        hang = self._hang_marker
+                        if hanging or (hang is not None and hang in data.split(b"\r\n", 1)[0]):
+                            self.hung += not hanging
+                            hanging = True  # read, never forwarded: the browser waits for nothing
+                            continue
                         if upstream is None:
                             upstream = socket.create_connection((LOOPBACK, self.target_port), timeout=10)
                             upstream.settimeout(None)

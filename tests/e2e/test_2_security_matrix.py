@@ -330,13 +330,16 @@ class Matrix:
     def mobile_op(self):
         """An operation the technician's phone app sent (a start on the cancelled report: a
         conflict that changes no fixture), as the sync stored it."""
-        answer = self.sessions["tech_own"].call(
+        tech = self.sessions["tech_own"]
+        answer = tech.call(
             "/field_intervention/app/api/sync",
             {
                 "device_id": f"matrix-{self.tag}",
+                "owner": tech.uid,  # the phone's queue belongs to the session's user
                 "ops": [
                     {
                         "key": f"matrix-{self.tag}-start",
+                        "owner": tech.uid,
                         "intervention_id": self.interventions["cancel"],
                         "type": "start",
                         "at": utc(-1).replace(" ", "T") + "Z",

@@ -6,9 +6,12 @@ because DevTools' network emulation does not cover the service worker's fetches.
 downloads the technician's day, does a whole intervention offline (timer, texts, checklist, a part,
 a photo from the "camera", done, the customer's signature), is closed and reopened offline, then
 syncs; the server must hold everything exactly once. Then the same with the sync's answer lost,
-and a conflict. The screenshots of the README are saved in ``docs/images/``."""
+and a conflict; a network that hangs instead of failing (issue 19, part 6: the phone sends by
+itself when it comes back); and a phone shared by two technicians (issue 20, part 4). The
+screenshots of the README are saved in ``docs/images/``."""
 
 import base64
+import contextlib
 import datetime
 import io
 import json
@@ -19,7 +22,7 @@ import zoneinfo
 import pytest
 from PIL import Image, ImageDraw
 
-from .cdp import Browser
+from .cdp import Browser, CdpError
 from .clients import poll
 from .netproxy import NetProxy
 from .world import PASSWORD, TECH_GROUP, utc
@@ -27,6 +30,7 @@ from .world import PASSWORD, TECH_GROUP, utc
 APP = "/field_intervention/app"
 SYNC = f"{APP}/api/sync"
 DB_JS = "/field_intervention_mobile/static/src/app/db.js"
+RETRY_JS = "/field_intervention_mobile/static/src/app/retry.js"
 IMAGES = pathlib.Path(__file__).resolve().parent.parent.parent / "docs" / "images"
 DAY_SIZE = 8  # interventions of the technician's days (the download measured)
 OPS_PER_INTERVENTION = 11  # start pause resume stop, 2 texts, checklist, part, photo, done, sign
@@ -65,11 +69,48 @@ def crew(world):
 
 
 @pytest.fixture(scope="module")
+def crew2(world):
+    """A second technician of the same company, with two interventions of her own."""
+    erp = world.erp
+    login = f"marc.{world.tag}"
+    tech = world._create_user(login, "Marc Petit (tech)", ["base.group_user", TECH_GROUP])
+    erp("res.users", "write", [tech], {"lang": "fr_FR"})
+    erp("hr.employee", "create", {"name": "Marc Petit (tech)", "user_id": tech, "company_id": world.company_id})
+    tasks = erp(
+        "project.task",
+        "create",
+        [
+            {
+                "name": f"Dépannage climatisation {index + 1}",
+                "project_id": world.project,
+                "partner_id": world.cust_a,
+                "user_ids": [(6, 0, [tech])],
+                "planned_date_start": utc(2 + index),
+                "planned_date_end": utc(2.5 + index),
+            }
+            for index in range(2)
+        ],
+    )
+    interventions = erp(
+        "field.intervention", "create", [{"task_id": task, "technician_ids": [(6, 0, [tech])]} for task in tasks]
+    )
+    return {"login": login, "uid": tech, "interventions": interventions}
+
+
+@pytest.fixture(scope="module")
 def proxy(server):
     net = NetProxy(server.port)
     net.online()
     yield net
     net.offline()
+
+
+@pytest.fixture
+def network_back(proxy):
+    """The proxy, answering again after the test whatever happened (a hung proxy would fail the
+    next tests for the wrong reason)."""
+    yield proxy
+    proxy.online()
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +177,42 @@ class Phone:
             " message: op.message})))"
         )
         return [row for row in rows if intervention_id is None or row["id"] == intervention_id]
+
+    def login(self, login):
+        """Log in on Odoo's login page, which brings the app."""
+        page = self.page
+        page.goto(f"{self.proxy.url}/web/login?redirect={APP}")
+        # a late load event of the page before (the logout's redirects) may end goto() early
+        page.wait_for("!!document.querySelector('input[name=login]')", timeout=60, what="the login form")
+        page.evaluate(
+            f"document.querySelector('input[name=login]').value = {json.dumps(login)};"
+            f"document.querySelector('input[name=password]').value = {json.dumps(PASSWORD)}; 1"
+        )
+        page.evaluate("document.querySelector('form.oe_login_form').submit(); 1")
+        page.wait_event("Page.loadEventFired", timeout=60)
+        self.wait_ready()
+
+    def retry_settings(self, **settings):
+        """Shorter deadlines and waits than the app's (the same module instance as the app's).
+        Without the module (an app that never retries) the test goes on and shows the behaviour;
+        ``test_retry_defaults`` holds the module's presence and its real values."""
+        self.page.evaluate(
+            f"import('{RETRY_JS}').then(m => {{ Object.assign(m.SETTINGS, {json.dumps(settings)}); }}, () => null)"
+        )
+
+    def store(self, name):
+        """A user's store on this phone, read directly (whatever page is open on the site)."""
+        return self.page.evaluate(
+            "new Promise((resolve, reject) => { const request = indexedDB.open(" + json.dumps(name) + ");"
+            " request.onerror = () => reject(request.error);"
+            " request.onsuccess = () => { const db = request.result;"
+            "  if (!db.objectStoreNames.contains('ops')) { resolve(null); return; }"
+            "  const tx = db.transaction(['meta', 'interventions', 'ops']); const out = {};"
+            "  tx.objectStore('meta').getAllKeys().onsuccess = (e) => { out.meta = e.target.result; };"
+            "  tx.objectStore('interventions').getAll().onsuccess = (e) => { out.interventions = e.target.result; };"
+            "  tx.objectStore('ops').getAll().onsuccess = (e) => { out.ops = e.target.result; };"
+            "  tx.oncomplete = () => { db.close(); resolve(out); }; }; })"
+        )
 
     def open_intervention(self, intervention_id):
         self.page.evaluate(f"location.hash = '#/i/{intervention_id}'")
@@ -275,7 +352,14 @@ def test_offline_intervention_signed_on_the_phone(phone, world, crew, server, lo
 
     phone.online()  # the "online" event sends the queue
     phone.wait_pending(0)
-    assert {op["status"] for op in phone.ops(target)} == {"ok"}, phone.ops(target)
+    # an answer later than the app's deadline (a loaded server) is sent again: "duplicate", applied once
+    assert {op["status"] for op in phone.ops(target)} <= {"ok", "duplicate"}, phone.ops(target)
+    # the customer's signature and the photo leave the phone once the server has them
+    kept = phone.page.evaluate(
+        f"import('{DB_JS}').then(db => db.allOps()).then(ops => ops"
+        ".filter(op => op.payload && (op.payload.image || op.payload.signature)).map(op => op.type))"
+    )
+    assert kept == [], f"images still on the phone after the sync: {kept}"
     phone.page.evaluate("location.hash = '#/'")
     phone.page.wait_for("!!document.getElementById('fi-list')")
     phone.screenshot("offline-synced.png")
@@ -339,7 +423,8 @@ def test_sync_answer_lost_then_replayed(phone, world, crew, server, log_start, p
     assert world.erp("field.intervention.mobile.op", "search_count", [("intervention_id", "=", target)]) >= 1
 
     proxy.drop_answers(None)
-    phone.page.tap("#fi-sync")
+    # the button, unless the app's own retry is already under way
+    phone.page.evaluate("document.getElementById('fi-sync')?.click(); 1")
     phone.wait_pending(0)
     statuses = [op["status"] for op in phone.ops(target)]
     assert "duplicate" in statuses and set(statuses) <= {"ok", "duplicate"}, statuses
@@ -409,7 +494,8 @@ def test_mission_of_tomorrow_signed_offline_today(phone, world, crew, server, lo
     phone.work(target, world, photo)
     phone.online()
     phone.wait_pending(0)
-    assert {op["status"] for op in phone.ops(target)} == {"ok"}, phone.ops(target)
+    # a late answer sent again is a duplicate, applied once (the state below says so)
+    assert {op["status"] for op in phone.ops(target)} <= {"ok", "duplicate"}, phone.ops(target)
 
     # what the phone showed and sent, as the server stored it
     ops = erp(
@@ -430,4 +516,171 @@ def test_mission_of_tomorrow_signed_offline_today(phone, world, crew, server, lo
     assert record["state"] == "signed" and record["intervention_date"] == started.isoformat(), record
     signature = erp("field.intervention.signature", "read", [record["signature_id"][0]], ["consent_text"])[0]
     assert signature["consent_text"] == shown
+
+
+# ---------------------------------------------------------------------- a network that hangs
+def test_retry_defaults(phone):
+    """The app's real deadlines: 15 s per attempt, waits doubling from 5 s up to one minute."""
+    real = phone.page.evaluate(
+        f"import('{RETRY_JS}').then(m => ({{defaults: m.DEFAULTS,"
+        " waits: [1, 2, 3, 4, 5, 6, 20].map(n => m.backoff(n, m.DEFAULTS))}))"
+    )
+    assert real["defaults"] == {"timeout": 15000, "firstDelay": 5000, "maxDelay": 60000}, real
+    assert real["waits"] == [5000, 10000, 20000, 40000, 60000, 60000, 60000], real
+
+
+def test_change_during_a_hung_attempt_is_not_dropped(phone, world, crew, proxy, network_back, server, log_start):
+    """A change made while an attempt hangs is sent right after that attempt, not at the next
+    backoff (here 60 s away) nor only at the next tap."""
+    target = crew["interventions"][3]
+    phone.open_intervention(target)
+    phone.retry_settings(timeout=10000, firstDelay=60000, maxDelay=60000)
+    proxy.hang()
+    hung = proxy.hung
+    phone.page.tap("#fi-start")
+    poll(lambda: proxy.hung > hung, 30, "the sync hanging")
+    phone.page.wait_for("document.getElementById('fi-status')?.dataset.sending === 'true'", what="'sending'")
+    proxy.online()  # the network is back; the attempt under way still waits for nothing
+    time.sleep(1.1)
+    phone.page.tap("#fi-stop")  # during the attempt
+    started = time.monotonic()
+    phone.wait_pending(0, timeout=30)
+    elapsed = time.monotonic() - started
+    print(f"\n[hanging network] change made during a hung attempt: sent after {elapsed:.1f} s")
+    assert elapsed < 45, elapsed  # right after the 10 s attempt, not after the 60 s backoff
+    record = world.erp("field.intervention", "read", [target], ["state", "time_ids"])[0]
+    assert record["state"] == "in_progress" and len(record["time_ids"]) == 1, record
+    assert server.log_problems(since=log_start) == []
+
+
+def test_hanging_network_then_recovery_sends_by_itself(phone, world, crew, proxy, network_back, server, log_start):
+    """Issue 19, part 6: one bar that answers nothing; the network comes back without the browser
+    noticing (no "online" event): the phone sends its pending work by itself within the bound
+    (deadline + longest wait), and its banner tells the truth on the way."""
+    target = crew["interventions"][4]
+    timeout, first, longest = 8000, 2000, 8000
+    phone.open_intervention(target)
+    phone.retry_settings(timeout=timeout, firstDelay=first, maxDelay=longest)
+    proxy.hang()
+    hung = proxy.hung
+    phone.page.tap("#fi-start")
+    poll(lambda: proxy.hung > hung, 30, "the sync hanging")
+    phone.page.wait_for("!!document.getElementById('fi-retry')", timeout=30, what="the next try announced")
+    banner = phone.page.evaluate(
+        "({status: document.getElementById('fi-status').textContent,"
+        " online: document.getElementById('fi-status').dataset.online,"
+        " retry: document.getElementById('fi-retry').textContent,"
+        " at: document.getElementById('fi-retry').dataset.at, now: new Date().toISOString(),"
+        " time: new Date(document.getElementById('fi-retry').dataset.at)"
+        ".toLocaleTimeString(document.documentElement.lang, {hour: '2-digit', minute: '2-digit'})})"
+    )
+    assert banner["online"] == "false" and banner["status"].startswith("Hors ligne"), banner
+    assert banner["retry"] == f"Pas de réponse du serveur : nouvel essai à {banner['time']}", banner
+    assert phone.pending() == 1
+    phone.page.wait_for(f"(() => {{ const node = document.getElementById('fi-retry');"
+                        f" return node && new Date(node.dataset.at) - Date.now() > {first};}})()",
+                        timeout=60, what="a longer wait after further failures")  # fmt: skip
+
+    proxy.online()  # the browser is not told: no "online" event, no tap
+    started = time.monotonic()
+    phone.wait_pending(0, timeout=(timeout + longest) / 1000 + 30)
+    elapsed = time.monotonic() - started
+    print(f"\n[hanging network] network back: pending work sent by itself after {elapsed:.1f} s"
+          f" (bound {(timeout + longest) / 1000:.0f} s + margin)")  # fmt: skip
+    assert elapsed < (timeout + longest) / 1000 + 15, elapsed  # + the sync itself on a loaded machine
+    phone.page.wait_for("!document.getElementById('fi-retry')", what="no next try announced")
+    assert phone.page.evaluate("document.getElementById('fi-status').dataset.online") == "true"
+    assert phone.page.evaluate("document.getElementById('fi-pending').textContent").startswith("Tout est envoyé")
+    record = world.erp("field.intervention", "read", [target], ["state"])[0]
+    assert record["state"] == "in_progress", record
+    assert server.log_problems(since=log_start) == []
+
+
+# ---------------------------------------------------------------------- a shared phone
+def test_shared_phone_keeps_each_technicians_data_apart(
+    phone, world, crew, crew2, proxy, network_back, server, log_start
+):
+    """Issue 20, part 4: Chloé works offline, her changes cannot leave (the sync hangs), she logs
+    out as Odoo's menu does: the logout screen says what stays; what was synced leaves the phone,
+    what was not stays locked and unreadable. Offline the app no longer opens her day. Marc logs in
+    on the same phone: he sees none of her missions nor changes, and nothing of hers is sent under
+    his session. Chloé logs in again: her changes leave, under her name."""
+    erp = world.erp
+    database = server.database
+    chloe_store = f"fi-mobile-{database}-{crew['uid']}"
+    marc_store = f"fi-mobile-{database}-{crew2['uid']}"
+    target = crew["interventions"][5]
+    page = phone.page
+
+    phone.open_intervention(target)
+    phone.offline()
+    page.tap("#fi-start")
+    page.wait_for("!!document.getElementById('fi-pause')", what="the started timer")  # rendered: typing is kept
+    page.type_into("#fi-findings", "Code porte 4721, chien dans la cour.")
+    poll(
+        lambda: [op["type"] for op in phone.ops(target) if op["status"] == "pending"] == ["start", "set_text"],
+        60,
+        "her two changes stored",
+    )
+    phone.wait_pending(2, timeout=30)
+    proxy.hang(SYNC)  # the server answers, but her sync never gets through
+    phone.page.network(False)
+
+    # Odoo's own logout (the web client's menu) goes through the app's logout screen
+    page.goto(f"{proxy.url}/web/session/logout")
+    page.wait_for("!!document.getElementById('fi-logout-page')", timeout=60, what="the logout screen")
+    text = page.evaluate("document.getElementById('fi-logout-text').textContent")
+    assert page.evaluate("document.getElementById('fi-logout-page').dataset.pending") == "2"
+    assert text.startswith("2 modification(s) pas encore envoyée(s)") and "verrouillées" in text, text
+    page.tap("#fi-logout-confirm")
+    page.wait_for("location.pathname === '/web/login'", timeout=90, what="the login page")
+
+    stored = phone.store(chloe_store)
+    assert stored["interventions"] == [] and stored["meta"] == ["device_id"], stored
+    assert len(stored["ops"]) == 2 and all(op["sealed"] and "payload" not in op for op in stored["ops"])
+    assert "4721" not in json.dumps(stored["ops"]), "her pending changes are readable after logout"
+    assert page.evaluate(f"caches.match({json.dumps(APP)}).then(found => !found)"), "her page is still cached"
+
+    # offline, after her logout, the app no longer opens her day
+    proxy.offline()
+    page.network(True)
+    with contextlib.suppress(CdpError):  # no page at all is an expected outcome
+        page.goto(proxy.url + APP, timeout=30)
+    time.sleep(2)
+    assert page.evaluate("document.querySelectorAll('a.fi-card').length") == 0
+    assert "Chaudière" not in page.evaluate("document.body ? document.body.innerText : ''")
+
+    # Marc logs in on the same phone (her sync still cannot get through)
+    proxy.hang(SYNC)
+    page.network(False)
+    phone.login(crew2["login"])
+    page.wait_for("document.querySelectorAll('a.fi-card').length === 2", timeout=60, what="Marc's day")
+    shown = page.evaluate("[...document.querySelectorAll('a.fi-card')].map(card => Number(card.dataset.id))")
+    assert sorted(shown) == sorted(crew2["interventions"]), shown
+    assert phone.pending() == 0
+    page.evaluate("location.hash = '#/queue'")
+    page.wait_for("!!document.getElementById('fi-queue')")
+    assert page.evaluate("document.querySelectorAll('#fi-queue li').length") == 0
+    assert "4721" not in page.evaluate("document.body.innerText")
+    assert erp("field.intervention.mobile.op", "search_count", [("intervention_id", "=", target)]) == 0
+    assert erp("field.intervention", "read", [target], ["state"])[0]["state"] == "draft"
+    assert phone.store(marc_store)["ops"] == []
+
+    # his logout: nothing pending, the screen says so
+    page.evaluate("location.hash = '#/logout'")
+    page.wait_for("!!document.getElementById('fi-logout-page')")
+    assert page.evaluate("document.getElementById('fi-logout-text').textContent").startswith("Tout est envoyé")
+    page.tap("#fi-logout-confirm")
+    page.wait_for("location.pathname === '/web/login'", timeout=90, what="the login page")
+    assert phone.store(marc_store)["interventions"] == []
+
+    # Chloé's next login, with the network: her locked changes leave, under her name
+    proxy.online()
+    phone.login(crew["login"])
+    phone.wait_pending(0, timeout=60)
+    record = erp("field.intervention", "read", [target], ["state", "findings"])[0]
+    assert record["state"] == "in_progress" and "4721" in record["findings"], record
+    ops = erp("field.intervention.mobile.op", "search_read", [("intervention_id", "=", target)], ["user_id", "status"])
+    assert len(ops) == 2 and {op["user_id"][0] for op in ops} == {crew["uid"]}, ops
+    assert {op["status"] for op in ops} == {"ok"}, ops
     assert server.log_problems(since=log_start) == []

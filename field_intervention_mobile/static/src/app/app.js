@@ -3,11 +3,28 @@
 
 import * as db from "./db.js";
 import { consentSentence, contentAndHash, sha256Hex } from "./content.js";
-import { NetworkDown, SessionExpired, deviceId, dismissOp, downloadDay, queueOp, syncNow } from "./sync.js";
+import { Runner } from "./retry.js";
+import {
+    NetworkDown,
+    SessionExpired,
+    WrongUser,
+    deviceId,
+    dismissOp,
+    downloadDay,
+    forgetAnsweredImages,
+    lockPending,
+    queueOp,
+    setOwner,
+    syncNow,
+    unlockOps,
+} from "./sync.js";
 import { base64FromBytes, duration, fmt, h, localDate, localTime } from "./ui.js";
 
 const T = JSON.parse(document.getElementById("fi-strings").textContent);
 const CONFIG = JSON.parse(document.getElementById("fi-config").textContent);
+// the logged-in user's own store and queue: another user's data is never opened in this page
+db.useStore(CONFIG.store);
+setOwner(CONFIG.uid);
 const LANG = (document.documentElement.lang || "").replace("_", "-") || undefined;
 const root = document.getElementById("fi-app");
 const LOCKED = new Set(["done", "signed", "cancel", "disputed"]);
@@ -26,6 +43,9 @@ const state = {
     noticeLogin: false,
     partQuery: "",
     partQuantity: "1",
+    wrongUser: false,
+    loggingOut: false,
+    changes: 0,
 };
 
 // ---------------------------------------------------------------- local state
@@ -111,13 +131,21 @@ function computeViews() {
 }
 
 async function loadState() {
-    const [base, ops, products, checklistResults, downloadedAt] = await Promise.all([
-        db.allInterventions(),
-        db.allOps(),
-        db.getMeta("products"),
-        db.getMeta("checklist_results"),
-        db.getMeta("downloaded_at"),
-    ]);
+    // a change stored while this reads (a retry's reload runs beside the technician's taps) would
+    // vanish from the screen until the next reload: read again until no change came in between
+    let seen;
+    let values;
+    do {
+        seen = state.changes;
+        values = await Promise.all([
+            db.allInterventions(),
+            db.allOps(),
+            db.getMeta("products"),
+            db.getMeta("checklist_results"),
+            db.getMeta("downloaded_at"),
+        ]);
+    } while (seen !== state.changes);
+    const [base, ops, products, checklistResults, downloadedAt] = values;
     state.base = base;
     state.ops = ops.sort((a, b) => a.seq - b.seq);
     state.products = products || [];
@@ -126,12 +154,13 @@ async function loadState() {
     computeViews();
 }
 
-const pending = () => state.ops.filter((op) => op.status === "pending");
+const pending = () => state.ops.filter((op) => op.status === "pending" && op.owner === CONFIG.uid);
 const problems = () => state.ops.filter((op) => ["conflict", "error"].includes(op.status) && !op.dismissed);
 
 /** A change made by the technician: stored, applied at once, sent when possible. */
 async function change(item, type, payload = {}, { local = {}, rerender = true } = {}) {
     const op = await queueOp(item.id, type, payload, local);
+    state.changes++;
     state.ops.push(op);
     computeViews();
     if (rerender) {
@@ -145,7 +174,13 @@ async function change(item, type, payload = {}, { local = {}, rerender = true } 
 
 // ---------------------------------------------------------------- network
 function networkFailed(error) {
-    if (error instanceof SessionExpired) {
+    if (error instanceof WrongUser) {
+        // somebody else logged in on this phone: this page sends and downloads nothing more
+        state.wrongUser = true;
+        state.online = true;
+        state.notice = error.message || T.wrong_user;
+        state.noticeLogin = true;
+    } else if (error instanceof SessionExpired) {
         state.online = true;
         state.notice = T.session_expired;
         state.noticeLogin = true;
@@ -158,11 +193,14 @@ function networkFailed(error) {
     }
 }
 
-async function trySync({ download = false } = {}) {
-    if (state.busy) {
-        return;
+/** One attempt: send the queue (and download the days when asked). Answers "retry" when the
+ * network failed or hung while changes wait: the runner tries again by itself, later. */
+async function syncOnce({ download = false } = {}) {
+    if (state.wrongUser || state.loggingOut) {
+        return "stop";
     }
     let changed = false;
+    let outcome = "done";
     try {
         if (pending().length) {
             state.busy = T.syncing;
@@ -183,6 +221,7 @@ async function trySync({ download = false } = {}) {
     } catch (error) {
         networkFailed(error);
         changed = true;  // a batch may have been answered before the failure
+        outcome = error instanceof NetworkDown ? "retry" : "stop";
     } finally {
         state.busy = "";
         if (changed) {
@@ -192,6 +231,14 @@ async function trySync({ download = false } = {}) {
             renderBanner();
         }
     }
+    return outcome === "retry" && pending().length ? "retry" : outcome;
+}
+
+const runner = new Runner(syncOnce, () => renderBanner());
+
+/** Send now, or right after the attempt under way (never dropped). */
+function trySync(options = {}) {
+    return runner.trigger(options);
 }
 
 // ---------------------------------------------------------------- screens
@@ -218,12 +265,26 @@ function renderBanner() {
     }
     const count = pending().length;
     const refused = problems().length;
+    const sending = state.busy === T.syncing;
+    const retryAt = count && !runner.busy ? runner.retryAt : null;
     const children = [
         h(
             "div",
-            { class: `fi-status ${state.online ? "fi-online" : "fi-offline"}`, "data-online": String(state.online) },
-            state.online ? T.online : T.offline
+            {
+                class: `fi-status ${state.online ? "fi-online" : "fi-offline"}`,
+                id: "fi-status",
+                "data-online": String(state.online),
+                "data-sending": String(sending),
+            },
+            sending ? T.sending : state.online ? T.online : T.offline
         ),
+        retryAt
+            ? h(
+                  "div",
+                  { class: "fi-retry", id: "fi-retry", "data-at": retryAt.toISOString() },
+                  fmt(T.retry_at, { time: localTime(retryAt.toISOString(), LANG) })
+              )
+            : null,
         h(
             "div",
             { class: `fi-pending ${count ? "fi-has-pending" : ""}`, id: "fi-pending", "data-count": String(count) },
@@ -281,6 +342,7 @@ function listScreen() {
             state.downloadedAt ? fmt(T.downloaded_at, { time: localTime(state.downloadedAt, LANG) }) : T.never_downloaded
         ),
         h("button", { class: "fi-btn fi-btn-wide", id: "fi-download", disabled: Boolean(state.busy), onclick: () => trySync({ download: true }) }, state.busy || T.refresh),
+        h("a", { class: "fi-btn fi-btn-small fi-logout", id: "fi-logout", href: "#/logout" }, T.logout),
         items.length === 0 && state.downloadedAt ? h("p", {}, T.no_intervention) : null,
         [...groups.entries()].map(([day, rows]) =>
             h(
@@ -739,6 +801,54 @@ function queueScreen() {
     );
 }
 
+// ---------------------------------------------------------------- logout
+/** The phone may be shared: before the session ends, what is synced leaves the phone, what is
+ * not stays locked for its owner (sent at their next login), and the cached page that holds the
+ * user's key and names their store is deleted, so that the app no longer opens offline for them. */
+function logoutScreen() {
+    const count = pending().length;
+    const error = h("p", { class: "fi-error", id: "fi-logout-error" });
+    const confirm = async () => {
+        button.disabled = true;
+        button.textContent = T.logging_out;
+        try {
+            // the server must answer first: offline, the session would outlive the wipe
+            const probe = await fetch(`${CONFIG.app}/manifest.webmanifest`, { cache: "no-store", credentials: "same-origin", redirect: "manual" });
+            if (!probe.ok) {
+                throw new NetworkDown();
+            }
+        } catch {
+            error.textContent = T.logout_offline;
+            button.disabled = false;
+            button.textContent = T.logout_confirm;
+            return;
+        }
+        // nothing may come back from a sync into the store once it is wiped
+        state.loggingOut = true;
+        runner.cancel();
+        while (runner.running) {
+            await runner.running.catch(() => null);
+        }
+        await db.wipeSynced(await lockPending(CONFIG.seal_key));
+        for (const name of await caches.keys()) {
+            if (name.startsWith("fi-mobile-")) {
+                await (await caches.open(name)).delete(CONFIG.app);
+            }
+        }
+        const back = `/web/login?redirect=${encodeURIComponent(CONFIG.app)}`;
+        location.replace(`/web/session/logout?fi_done=1&redirect=${encodeURIComponent(back)}`);
+    };
+    const button = h("button", { class: "fi-btn fi-btn-big fi-halt", id: "fi-logout-confirm", onclick: confirm }, T.logout_confirm);
+    return h(
+        "main",
+        { class: "fi-page", id: "fi-logout-page", "data-pending": String(count) },
+        header(T.logout_title, "#/"),
+        h("p", { class: "fi-block", id: "fi-logout-text" }, count ? fmt(T.logout_pending, { count }) : T.logout_all_sent),
+        error,
+        button
+    );
+}
+
 // ---------------------------------------------------------------- router
 function render() {
     const route = location.hash.replace(/^#/, "") || "/";
@@ -749,6 +859,8 @@ function render() {
         screen = match[2] ? signScreen(item) : interventionScreen(item);
     } else if (route === "/queue") {
         screen = queueScreen();
+    } else if (route === "/logout") {
+        screen = logoutScreen();
     } else {
         screen = listScreen();
     }
@@ -767,7 +879,7 @@ function render() {
 function softRender() {
     const active = document.activeElement;
     const typing = active && root.contains(active) && ["INPUT", "TEXTAREA", "SELECT"].includes(active.tagName);
-    if (typing || location.hash.endsWith("/sign")) {
+    if (typing || location.hash.endsWith("/sign") || state.loggingOut) {
         renderBanner();  // the screen follows at the next navigation: never under a finger
     } else {
         render();
@@ -787,6 +899,13 @@ async function main() {
         navigator.serviceWorker.register(`${CONFIG.app}/sw.js`, { scope: CONFIG.app }).catch(() => null);
     }
     await deviceId();
+    try {
+        await db.adoptLegacyStore(CONFIG.uid);  // the changes of the app's first version, if theirs
+        await unlockOps(CONFIG.seal_key);  // the changes locked at this user's last logout
+        await forgetAnsweredImages();
+    } catch {
+        // a change that cannot be unlocked stays locked, kept and never sent under another key
+    }
     await loadState();
     render();
     performance.mark("fi-ready");  // the app is usable (measured by the browser tests)

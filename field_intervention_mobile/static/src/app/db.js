@@ -1,12 +1,22 @@
 // The phone's storage: everything the technician needs or entered lives in IndexedDB, so that
-// closing the page, restarting the phone or a day without network loses nothing.
+// closing the page, restarting the phone or a day without network loses nothing. A phone may be
+// shared: each user has a database of their own (``useStore``, named by the server per database
+// and user), and nothing of one user's is read, shown or sent while another is logged in.
 //   meta          key -> value (the downloaded day: user, products, checklist results, device id)
 //   interventions the server's last known version of each intervention (keyPath id)
 //   ops           the queue of changes, in order (autoincrement seq), each with its result
 
-const DB_NAME = "fi-mobile";
 const DB_VERSION = 1;
+let dbName = null;
 let opening = null;
+
+/** The logged-in user's database: called once, before anything is read or stored. */
+export function useStore(name) {
+    if (dbName && dbName !== name) {
+        throw new Error("the app's store is the logged-in user's: it never changes in a page");
+    }
+    dbName = name;
+}
 
 function promisify(request) {
     return new Promise((resolve, reject) => {
@@ -17,8 +27,11 @@ function promisify(request) {
 
 export function openDb() {
     if (!opening) {
+        if (!dbName) {
+            return Promise.reject(new Error("no user's store chosen"));
+        }
         opening = new Promise((resolve, reject) => {
-            const request = indexedDB.open(DB_NAME, DB_VERSION);
+            const request = indexedDB.open(dbName, DB_VERSION);
             request.onupgradeneeded = () => {
                 const db = request.result;
                 db.createObjectStore("meta");
@@ -108,4 +121,59 @@ export function storeAnswer(ops, interventions) {
             tx.objectStore("interventions").put(item);
         }
     });
+}
+
+/** Replace stored ops (a photo or signature the server has, a change locked or unlocked). */
+export const replaceOps = putOps;
+
+/** At logout: delete what the server has (the interventions, the day's data, the answered
+ * changes) and keep only what is not sent yet (``keep``: the ops to store instead, locked). */
+export function wipeSynced(keep) {
+    return run(["meta", "interventions", "ops"], "readwrite", async (tx) => {
+        const meta = tx.objectStore("meta");
+        for (const key of await promisify(meta.getAllKeys())) {
+            if (key !== "device_id") {
+                meta.delete(key);
+            }
+        }
+        tx.objectStore("interventions").clear();
+        const ops = tx.objectStore("ops");
+        ops.clear();
+        for (const op of keep) {
+            ops.put(op);
+        }
+    });
+}
+
+/** The app's first version kept one store for the whole site ("fi-mobile"): its unsent changes
+ * are moved into their user's own store when that user logs in (never into anybody else's), and
+ * the old store is deleted once empty of them. Returns how many were moved. */
+export async function adoptLegacyStore(uid) {
+    const LEGACY = "fi-mobile";
+    if (!indexedDB.databases || !(await indexedDB.databases()).some((info) => info.name === LEGACY)) {
+        return 0;
+    }
+    const legacy = await promisify(indexedDB.open(LEGACY, DB_VERSION));
+    const close = () => legacy.close();
+    if (!legacy.objectStoreNames.contains("ops")) {
+        close();
+        return 0;
+    }
+    const tx = legacy.transaction(["meta", "ops"], "readonly");
+    const [user, ops] = await Promise.all([
+        promisify(tx.objectStore("meta").get("user")),
+        promisify(tx.objectStore("ops").getAll()),
+    ]);
+    close();
+    const pendingOps = ops.filter((op) => op.status === "pending");
+    if (pendingOps.length && (!user || user.id !== uid)) {
+        return 0;  // another user's (or nobody knows whose): kept for its owner's login
+    }
+    for (const op of pendingOps) {
+        delete op.seq;
+        op.owner = uid;
+        await addOp(op);
+    }
+    indexedDB.deleteDatabase(LEGACY);  // not awaited: an old page still open would block it
+    return pendingOps.length;
 }
