@@ -9,6 +9,19 @@ from .common import FiMobileCase, phone_consent, phone_content, utc
 
 @tagged("-at_install", "post_install")
 class TestConflicts(FiMobileCase):
+    def _one_segment_content(self, entry, start, stop, work):
+        """The phone's content of a report with one time segment, a text and the checklist as
+        downloaded: no part, no photo."""
+        return phone_content(
+            entry,
+            times=[[utc(start), utc(stop)]],
+            work=work,
+            findings="",
+            checklist=[[line["name"], line["result"], line["note"]] for line in entry["checklist"]],
+            parts=[],
+            photos=[],
+        )
+
     def test_cancelled_by_the_office(self):
         intervention = self._intervention()
         intervention.with_user(self.manager).action_cancel()
@@ -122,15 +135,7 @@ class TestConflicts(FiMobileCase):
         intervention = self._intervention(work_description="Nettoyage")
         entry = self.entry(self.day(), intervention)
         start, stop = self.ago(hours=2), self.ago(hours=1)
-        content = phone_content(
-            entry,
-            times=[[utc(start), utc(stop)]],
-            work="Nettoyage",
-            findings="",
-            checklist=[[line["name"], line["result"], line["note"]] for line in entry["checklist"]],
-            parts=[],
-            photos=[],
-        )
+        content = self._one_segment_content(entry, start, stop, "Nettoyage")
         self.env["field.intervention.part"].create(
             {"intervention_id": intervention.id, "product_id": self.part_b.id, "quantity": 1}
         )
@@ -219,15 +224,7 @@ class TestConflicts(FiMobileCase):
         intervention = self._intervention(work_description="Détartrage")
         entry = self.entry(self.day(), intervention)
         start, stop = self.ago(hours=2), self.ago(hours=1)
-        content = phone_content(
-            entry,
-            times=[[utc(start), utc(stop)]],
-            work="Détartrage",
-            findings="",
-            checklist=[[line["name"], line["result"], line["note"]] for line in entry["checklist"]],
-            parts=[],
-            photos=[],
-        )
+        content = self._one_segment_content(entry, start, stop, "Détartrage")
         signed_at = fields.Datetime.now() + timedelta(hours=6)  # a phone clock six hours ahead
         answer = self.sync(
             [
@@ -280,15 +277,7 @@ class TestConflicts(FiMobileCase):
         intervention = self._intervention(work_description="Purge des radiateurs")
         entry = self.entry(self.day(), intervention)
         start, stop = self.ago(hours=2), self.ago(hours=1)
-        content = phone_content(
-            entry,
-            times=[[utc(start), utc(stop)]],
-            work="Purge des radiateurs",
-            findings="",
-            checklist=[[line["name"], line["result"], line["note"]] for line in entry["checklist"]],
-            parts=[],
-            photos=[],
-        )
+        content = self._one_segment_content(entry, start, stop, "Purge des radiateurs")
         answer = self.sync(
             [
                 self.op(intervention, "start", start),

@@ -116,6 +116,15 @@ class FiSignCase(FieldInterventionCommon):
         user = user or self.tech
         return intervention.with_user(user)._fi_submit_signature(self._sign_values(**overrides), {"user": user}).sudo()
 
+    def _mails(self, intervention=None):
+        """The emails queued for the intervention (default: the common one), oldest first."""
+        intervention = intervention or self.intervention
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "field.intervention"), ("res_id", "=", intervention.id)], order="id")
+        )
+
 
 class FiSignHttpCase(FiSignCase, HttpCase):
     """The same fixture, with a real HTTP server and browser."""

@@ -27,14 +27,6 @@ class TestMailsLeaveNow(FiSignCase):
     def _queue_triggers(self):
         return self.env["ir.cron.trigger"].sudo().search([("cron_id", "=", self.queue_cron.id)])
 
-    def _mails(self, intervention=None):
-        intervention = intervention or self.intervention
-        return (
-            self.env["mail.mail"]
-            .sudo()
-            .search([("model", "=", "field.intervention"), ("res_id", "=", intervention.id)], order="id")
-        )
-
     def _assert_queue_woken_now(self, before, start):
         new = self._queue_triggers() - before
         self.assertTrue(new, "the mail queue is not woken up: the mail waits for its next scheduled run")

@@ -15,14 +15,6 @@ LOGGER = "odoo.addons.field_intervention_sign.models.field_intervention_sign_job
 
 @tagged("-at_install", "post_install")
 class TestSignMails(FiSignCase):
-    def _mails(self, intervention=None):
-        intervention = intervention or self.intervention
-        return (
-            self.env["mail.mail"]
-            .sudo()
-            .search([("model", "=", "field.intervention"), ("res_id", "=", intervention.id)], order="id")
-        )
-
     def test_signed_mails(self):
         self._sign(signer_email="jeanne.perso@example.org")
         mails = self._mails()
