@@ -562,11 +562,18 @@ class FieldIntervention(models.Model):
         )
 
     def _fi_consent_lang(self):
-        """The customer's active language (contact, then customer company, then our company),
-        so that the sentence does not depend on who renders it."""
+        """The customer's active language (contact, then customer company), so that the
+        sentence does not depend on who renders it. For a customer without one, the language of
+        the screen the customer reads (the portal page's, the technician's phone's), then our
+        company's (a cron has no screen)."""
         self.ensure_one()
         Lang = self.env["res.lang"]
-        candidates = (self.partner_id.lang, self.partner_id.commercial_partner_id.lang, self.company_id.partner_id.lang)
+        candidates = (
+            self.partner_id.lang,
+            self.partner_id.commercial_partner_id.lang,
+            self.env.lang,
+            self.company_id.partner_id.lang,
+        )
         return next((code for code in candidates if code and Lang._get_code(code)), "en_US")
 
     def _fi_get_default_signer(self):

@@ -51,11 +51,19 @@ class TestConsentText(FiSignHttpCase):
         self.assertIn(f"du {self.day.strftime('%d/%m/%Y')} ont", response.text)
 
     def test_customer_without_language_falls_back(self):
-        """A contact without a language: the company's, else English (never an inactive one)."""
+        """A contact without a language: the language of the screen the customer reads (the
+        technician's, the portal page's), else the company's (a cron), else English (never an
+        inactive one)."""
         self.customer.lang = False
-        self.french.company_id.partner_id.lang = "fr_FR"
+        self.tech.lang = "fr_FR"
         self.assertIn("En signant", self.french.with_user(self.tech)._fi_get_consent_text())
-        self.french.company_id.partner_id.lang = False
+        self.tech.lang = "en_US"
         text = self.french.with_user(self.tech)._fi_get_consent_text()
         self.assertIn("By signing", text)
         self.assertIn(self.day.strftime("%m/%d/%Y"), text)
+        cron = self.french.sudo().with_context(lang=None)
+        self.french.company_id.partner_id.lang = "fr_FR"
+        self.assertIn("En signant", cron._fi_get_consent_text())
+        self.french.company_id.partner_id.lang = False
+        self.assertIn("By signing", cron._fi_get_consent_text())
+        self.assertIn("By signing", self.french.with_context(lang="de_DE")._fi_get_consent_text(), "inactive")
