@@ -247,8 +247,11 @@ class Phone:
         page.set_files("#fi-photo-input", [photo_path])
         page.wait_for("document.querySelectorAll('#fi-photos img').length === 1", what="the photo")
         page.tap("#fi-done")
+        page.wait_for("document.getElementById('fi-intervention')?.dataset.state === 'done'", what="the report done")
         page.tap("#fi-to-sign")
-        page.wait_for("document.getElementById('fi-hash')?.textContent.length === 64", what="the content hash")
+        page.wait_for(
+            "document.getElementById('fi-hash')?.textContent.length === 64", timeout=60, what="the content hash"
+        )
         page.type_into("#fi-signer-name", "Paul Martin")
         page.draw("#fi-pad", [(0.1, 0.7), (0.25, 0.2), (0.4, 0.8), (0.6, 0.25), (0.75, 0.75), (0.9, 0.4)])
         page.tap("#fi-confirm-sign")
@@ -491,8 +494,10 @@ def test_mission_of_tomorrow_signed_offline_today(phone, world, crew, server, lo
     phone.page.evaluate("location.hash = '#/'")
     phone.page.wait_for(f"!!document.querySelector('a.fi-card[data-id=\"{target}\"]')", timeout=60, what="the mission")
     phone.offline()
-    phone.work(target, world, photo)
-    phone.online()
+    try:
+        phone.work(target, world, photo)
+    finally:
+        phone.online()  # whatever happened: the next tests need the network
     phone.wait_pending(0)
     # a late answer sent again is a duplicate, applied once (the state below says so)
     assert {op["status"] for op in phone.ops(target)} <= {"ok", "duplicate"}, phone.ops(target)
