@@ -24,6 +24,11 @@ CRONS_DUE = """
             OR id IN (SELECT cron_id FROM ir_cron_trigger WHERE call_at <= (now() AT TIME ZONE 'UTC')))
 """
 
+CRONS_RUNNING = """
+    SELECT count(*) - (SELECT count(*) FROM (SELECT id FROM ir_cron WHERE active FOR SHARE SKIP LOCKED) free)
+      FROM ir_cron WHERE active
+"""
+
 
 @pytest.fixture(scope="module")
 def run_sh_server(world, smtp_sink, pg, tmp_path_factory):
@@ -44,15 +49,22 @@ def run_sh_server(world, smtp_sink, pg, tmp_path_factory):
         poll(lambda: crons_idle(pg), 300, "the scheduled actions due at the server's start to run")
         server.mark = server.log_mark()
         yield server
+        # what the test started (the invoicing of its signatures) ends before the server does:
+        # the threaded server closes the database connections of a job still running
+        poll(lambda: crons_idle(pg), 300, "the scheduled actions the test started to end")
     finally:
         server.stop()
     assert server.log_problems(since=server.mark) == []
 
 
 def crons_idle(pg):
+    """No scheduled action is due nor running (a running job holds its row's lock)."""
     with pg.cursor() as cr:
         cr.execute(CRONS_DUE)
-        return cr.fetchone()[0] == 0
+        if cr.fetchone()[0]:
+            return False
+        cr.execute(CRONS_RUNNING)
+        return cr.fetchone()[0] == 0  # autocommit: the share locks end with the statement
 
 
 def mail_to(sink, name, rcpt, after):
