@@ -70,6 +70,7 @@ def _setup_common(env, n):
                 "login": f"bench_tech_{i}_{time.time_ns()}",
                 "company_id": company.id,
                 "company_ids": [Command.set(company.ids)],
+                "groups_id": [Command.link(env.ref("field_intervention.group_field_intervention_technician").id)],
             }
             for i in (1, 2)
         ]

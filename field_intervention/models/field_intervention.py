@@ -190,7 +190,7 @@ class FieldIntervention(models.Model):
     def _compute_technician_ids(self):
         for rec in self:
             if not rec.technician_ids:
-                rec.technician_ids = rec.task_id.user_ids or self.env.user
+                rec.technician_ids = (rec.task_id.user_ids or self.env.user).filtered(rec._fi_is_technician)
 
     @api.depends("task_id")
     def _compute_planned_date(self):
@@ -260,6 +260,29 @@ class FieldIntervention(models.Model):
                         task=rec.task_id.display_name,
                     )
                 )
+
+    @api.constrains("technician_ids")
+    def _check_technicians(self):
+        for rec in self:
+            others = rec.technician_ids - rec.technician_ids.filtered(rec._fi_is_technician)
+            if others:
+                raise ValidationError(
+                    self.env._(
+                        "%(users)s cannot work on %(name)s: only field service technicians can be technicians of an"
+                        " intervention (Field Service > Technician access right).",
+                        users=", ".join(others.mapped("name")),
+                        name=rec.name,
+                    )
+                )
+
+    def _fi_is_technician(self, user):
+        """A field service technician (internal user with the technician access) of the
+        intervention's company."""
+        return (
+            not user.share
+            and user._has_group("field_intervention.group_field_intervention_technician")
+            and (not self.company_id or self.company_id in user.company_ids)
+        )
 
     @api.constrains("travel_duration", "travel_distance")
     def _check_travel(self):

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import FieldInterventionCommon
@@ -80,3 +80,18 @@ class TestSecurity(FieldInterventionCommon):
         intervention.action_stop()
         self.assertEqual(intervention.part_ids.quantity, 2)
         self.assertEqual(intervention.checklist_line_ids[0].result, "done")
+
+    def test_technicians_are_field_service_technicians(self):
+        """Issue 20: labour is billed hours x technicians: only field service technicians of the
+        company can be technicians of an intervention, whoever writes it (not only the view)."""
+        clerk = self._fi_create_user("fi_clerk", "Clara Clerk", "base.group_user")
+        intervention = self._create_intervention()
+        for user in (clerk, self.tech_other):  # an internal user; a technician of another company
+            with self.subTest(user=user.name), self.assertRaises(ValidationError) as caught:
+                intervention.with_user(self.manager).write({"technician_ids": [Command.link(user.id)]})
+            self.assertIn(user.name, str(caught.exception))
+        with self.assertRaises(ValidationError):
+            self._create_intervention(user=clerk)
+        # a mission assigned to a clerk and a technician: the clerk is not made a technician
+        self.task.user_ids = clerk | self.tech_b
+        self.assertEqual(self.env["field.intervention"].create({"task_id": self.task.id}).technician_ids, self.tech_b)

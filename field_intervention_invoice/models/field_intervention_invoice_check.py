@@ -1,5 +1,3 @@
-import json
-
 from odoo import api, models
 from odoo.fields import Command
 from odoo.tools import float_compare, float_round
@@ -83,15 +81,17 @@ class FieldInterventionInvoiceCheck(models.AbstractModel):
             return self.env._("no signed content")
         if signature_sudo._recompute_content_hash() != signature_sudo.content_hash:
             return self.env._("signed content")
-        signed = json.loads(signature_sudo.content_canonical)
-        technicians = max(len(signed.get("technicians") or []), 1)
-        if abs(data.hours[intervention.id] - float(signed["worked_hours"]) * technicians) > 0.01 * technicians:
+        signed = signature_sudo._fi_signed_billables()
+        if signed is None:
+            return self.env._("no signed content")
+        technicians = max(signed["technicians"], 1)
+        if abs(data.hours[intervention.id] - signed["hours"] * technicians) > 0.01 * technicians:
             return self.env._("hours")
-        if float_compare(
-            intervention.travel_duration, float(signed["travel_hours"]), precision_digits=2
-        ) or float_compare(intervention.travel_distance, float(signed["travel_km"]), precision_digits=2):
+        if float_compare(intervention.travel_duration, signed["travel_hours"], precision_digits=2) or float_compare(
+            intervention.travel_distance, signed["travel_km"], precision_digits=2
+        ):
             return self.env._("travel")
-        signed_parts = sorted((p["description"], float(p["quantity"])) for p in signed.get("parts") or [])
+        signed_parts = sorted((name, float_round(quantity, precision_digits=3)) for name, quantity in signed["parts"])
         parts = sorted(
             (part.name or "", float_round(part.quantity, precision_digits=3)) for part in intervention.part_ids
         )

@@ -1,5 +1,4 @@
 import hashlib
-import json
 import uuid
 from datetime import datetime, time, timedelta
 
@@ -9,7 +8,8 @@ from odoo import fields, models
 from odoo.osv import expression
 from odoo.tools import format_date, html2plaintext
 
-CONTENT_FORMAT = "fi-mobile-1"
+from odoo.addons.field_intervention_sign.models.field_intervention import canonical_json, utc_string
+
 # clock difference tolerated between a phone and the server, at both ends of the plausibility
 # window of the phone's times (see _fi_mobile_phone_window)
 PHONE_CLOCK_SKEW = timedelta(minutes=5)
@@ -19,16 +19,6 @@ DAY_STATES = ("draft", "in_progress", "done")
 MAX_DAYS = 31
 # products proposed when none of the projects lists its common parts
 MAX_FALLBACK_PRODUCTS = 300
-
-
-def utc_string(moment):
-    """A datetime as the phone app reads it: UTC, ``YYYY-MM-DDTHH:MM:SSZ`` ('' when empty)."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
-
-
-def canonical_json(value):
-    """The one serialization of the offline content: sorted keys, no spaces, UTF-8 kept."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 class FieldIntervention(models.Model):
@@ -90,17 +80,21 @@ class FieldIntervention(models.Model):
                 "name": product.display_name,
                 "default_code": product.default_code or "",
                 "uom_name": product.uom_id.name,
+                # what a part of this product adds to the signed content: unit, code, unit price
+                # (the phone drops the price where the customer sees none)
+                "content": self.env["field.intervention"]._fi_canonical_product(product, True),
             }
             for product in products
         ]
 
     def _fi_mobile_values(self):
         """The interventions as the phone app stores them (see the addon's USAGE.md)."""
-        photo_hashes = self.photo_ids._fi_mobile_sha256()
+        photo_hashes = self.photo_ids._fi_content_sha256()
         formatted_dates = {}
         values = []
         for rec in self:
             signer_name, signer_email = rec._fi_get_default_signer()
+            show_prices = rec._fi_show_prices()
             segments = rec._fi_mobile_segments()
             entry = {
                 "id": rec.id,
@@ -118,7 +112,7 @@ class FieldIntervention(models.Model):
                     "email": rec.partner_id.email or "",
                 },
                 "site": {
-                    "address": rec._fi_mobile_site_address(),
+                    "address": rec._fi_site_one_line(),
                     "phone": rec.site_phone or rec.site_mobile or "",
                     "map_url": rec.site_map_url or "",
                 },
@@ -135,9 +129,11 @@ class FieldIntervention(models.Model):
                     {
                         "id": part.id,
                         "product_id": part.product_id.id,
-                        "name": part.product_id.display_name,
+                        "name": part.name or part.product_id.display_name,
                         "quantity": part.quantity,
                         "uom": part.product_uom_id.name or "",
+                        # the part as signed (the phone cannot change it, only remove it)
+                        "content": rec._fi_canonical_part(part, show_prices),
                     }
                     for part in rec.part_ids.sorted(lambda p: (p.sequence, p.id))
                 ],
@@ -148,7 +144,7 @@ class FieldIntervention(models.Model):
                 "signer": {"name": signer_name, "email": signer_email},
                 "consent_text": rec._fi_get_consent_text(),
                 "consent": rec._fi_mobile_consent(formatted_dates),
-                "content": rec._fi_mobile_content(photo_hashes),
+                "content": rec._fi_get_canonical_content(photo_hashes),
             }
             entry["version"] = hashlib.sha256(canonical_json(entry).encode()).hexdigest()[:16]
             values.append(entry)
@@ -210,31 +206,6 @@ class FieldIntervention(models.Model):
             dates.append(formatted_dates[lang, day])
         return {"before": parts[0], "after": parts[1], "tz": tz, "first": fields.Date.to_string(first), "dates": dates}
 
-    # ------------------------------------------------------------------
-    # The offline content: what the customer sees and signs on the phone
-    # ------------------------------------------------------------------
-    def _fi_mobile_content(self, photo_hashes=None):
-        """The offline content JSON text of the report, as the phone builds it from its own
-        state: an offline signature is accepted only when both SHA-256 are equal."""
-        self.ensure_one()
-        photo_hashes = photo_hashes or self.photo_ids._fi_mobile_sha256()
-        content = {
-            "format": CONTENT_FORMAT,
-            "number": self.name,
-            "customer": self._fi_mobile_customer_name(),
-            "site": self._fi_mobile_site_address(),
-            "times": [[start, end] for start, end in self._fi_mobile_segments()],
-            "work_description": self.work_description or "",
-            "findings": self.findings or "",
-            "checklist": [[line.name, line.result, line.note or ""] for line in self._fi_mobile_checklist_lines()],
-            "parts": sorted(
-                [part.product_id.display_name, f"{part.quantity:.2f}", part.product_uom_id.name or ""]
-                for part in self.part_ids
-            ),
-            "photos": sorted(photo_hashes[photo.id] for photo in self.photo_ids),
-        }
-        return canonical_json(content)
-
     def _fi_mobile_segments(self):
         """The time segments as sorted ``[start, end]`` UTC strings (end '' while open)."""
         self.ensure_one()
@@ -247,11 +218,3 @@ class FieldIntervention(models.Model):
     def _fi_mobile_customer_name(self):
         self.ensure_one()
         return self.partner_id.commercial_partner_id.name or self.partner_id.name or ""
-
-    def _fi_mobile_site_address(self):
-        """The site's postal address on one line."""
-        self.ensure_one()
-        if not self.site_id:
-            return ""
-        lines = self.site_id._display_address(without_company=True).splitlines()
-        return ", ".join(line.strip() for line in lines if line.strip())

@@ -15,8 +15,7 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tools import SQL, format_datetime, plaintext2html
 
 from odoo.addons.field_intervention.tools.trusted_write import trusted_write
-
-from .field_intervention import canonical_json, utc_string
+from odoo.addons.field_intervention_sign.models.field_intervention import canonical_json, utc_string
 
 _logger = logging.getLogger(__name__)
 
@@ -647,7 +646,7 @@ class FieldInterventionMobileOp(models.Model):
                     date=self._fi_mobile_format(decision.signed_on),
                 ),
             )
-        content = intervention._fi_mobile_content()
+        content = intervention._fi_get_canonical_content()
         if hashlib.sha256(content.encode()).hexdigest() != payload["content_hash"]:
             raise MobileRefusal(
                 "conflict",

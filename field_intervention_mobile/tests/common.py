@@ -34,20 +34,40 @@ def make_photo_jpeg(color=(200, 30, 30), size=(64, 48)):
 
 
 def phone_content(entry, times, work, findings, checklist, parts, photos):
-    """The offline content as the phone builds it from its own state (the contract),
-    independently of the server's code."""
-    content = {
-        "format": "fi-mobile-1",
-        "number": entry["name"],
-        "customer": entry["customer"]["name"],
-        "site": entry["site"]["address"],
-        "times": sorted(times),
-        "work_description": work,
-        "findings": findings,
-        "checklist": checklist,
-        "parts": sorted([name, f"{quantity:.2f}", uom] for name, quantity, uom in parts),
-        "photos": sorted(hashlib.sha256(photo).hexdigest() for photo in photos),
-    }
+    """The signed content as the phone builds it from its own state (the contract,
+    independently of the server's code): the downloaded content for what the phone cannot
+    change, its own times, service date, texts, checklist, parts and photos.
+
+    :param parts: the downloaded parts' rows (``entry["parts"][n]["content"]``) and, for the
+        parts added on the phone, ``(description, quantity, product)``
+    :param photos: ``(bytes sent, caption)``
+    """
+    content = json.loads(entry["content"])
+    starts = sorted(start for start, _end in times)
+    first = datetime.strptime(starts[0], "%Y-%m-%dT%H:%M:%SZ") if starts else None
+    rows = []
+    for part in parts:
+        if isinstance(part, tuple):
+            name, quantity, product = part
+            part = [name, f"{quantity:.3f}", product.uom_id.with_context(lang="en_US").name, product.default_code or ""]
+            if content["currency"]:
+                part.append(f"{product.lst_price:.2f}")
+        rows.append(part)
+    content.update(
+        {
+            "times": sorted(times),
+            "service_date": (
+                pytz.utc.localize(first).astimezone(pytz.timezone(entry["consent"]["tz"])).date().isoformat()
+                if first
+                else content["service_date"]
+            ),
+            "work_description": work,
+            "findings": findings,
+            "checklist": checklist,
+            "parts": sorted(rows),
+            "photos": sorted([hashlib.sha256(photo).hexdigest(), caption] for photo, caption in photos),
+        }
+    )
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 

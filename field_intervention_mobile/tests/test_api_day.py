@@ -70,23 +70,41 @@ class TestApiDay(FiMobileCase):
         self.assertIn(today.name, entry["consent_text"])
         self.assertFalse(entry["running"] or entry["paused"])
         self.assertEqual(entry["time_segments"], [])
-        # the offline content, as the contract builds it
+        # the signed content: everything the report prints and the invoice bills, language neutral
         content = json.loads(entry["content"])
+        show_prices = today._fi_show_prices()
         self.assertEqual(
             content,
             {
-                "format": "fi-mobile-1",
+                "format": "field_intervention_sign/2",
                 "number": today.name,
-                "customer": "Boulangerie Durand SARL",
+                "company": {"name": self.company.name, "vat": self.company.vat or ""},
+                "customer": {
+                    "name": "Boulangerie Durand SARL",
+                    "vat": today.partner_id.commercial_partner_id.vat or "",
+                },
                 "site": "4 place de la Croix-Rousse, 69004 Lyon, France",
+                "service_date": today.intervention_date.isoformat(),
+                "technicians": sorted(today.technician_ids.mapped("name")),
                 "times": [],
+                "travel": {"hours": "0.00", "km": "0.00"},
                 "work_description": "Diagnostic",
                 "findings": "Joint usé",
                 "checklist": [["Pression contrôlée", "done", "2 bar"], ["Brûleur nettoyé", "todo", ""]],
-                "parts": [["[F200] Filtre F-200", "1.50", self.part_a.uom_id.name]],
+                "parts": [
+                    [
+                        "[F200] Filtre F-200",
+                        "1.500",
+                        self.part_a.uom_id.with_context(lang="en_US").name,
+                        "F200",
+                        *([f"{self.part_a.lst_price:.2f}"] if show_prices else []),
+                    ]
+                ],
                 "photos": [],
+                "currency": self.company.currency_id.name if show_prices else "",
             },
         )
+        self.assertEqual(entry["parts"][0]["content"], content["parts"][0])
         self.assertEqual(
             entry["content"], json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         )
@@ -132,7 +150,7 @@ class TestApiDay(FiMobileCase):
         entry = self.entry(self.day(), intervention)
         sha = hashlib.sha256(self.photo).hexdigest()
         self.assertEqual(entry["photos"], [{"id": photo.id, "name": "Plaque", "sha256": sha}])
-        self.assertEqual(json.loads(entry["content"])["photos"], [sha])
+        self.assertEqual(json.loads(entry["content"])["photos"], [[sha, "Plaque"]])
 
     def test_day_query_count_is_flat(self):
         """The cost of the day does not grow with the number of interventions."""

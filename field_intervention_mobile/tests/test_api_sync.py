@@ -50,8 +50,8 @@ class TestApiSync(FiMobileCase):
             work=work,
             findings=findings,
             checklist=[[lines[0]["name"], "done", "2 bar"], [lines[1]["name"], "na", ""]],
-            parts=[("[F200] Filtre F-200", 2, self.part_a.uom_id.name)],
-            photos=[self.photo],
+            parts=[("[F200] Filtre F-200", 2, self.part_a)],
+            photos=[(self.photo, "Résistance")],
         )
         ops.append(
             self.op(
@@ -272,7 +272,7 @@ class TestApiSync(FiMobileCase):
         sha = hashlib.sha256(big).hexdigest()
         entry = self.entry(answer, intervention)
         self.assertEqual(entry["photos"][0]["sha256"], sha)
-        self.assertEqual(json.loads(entry["content"])["photos"], [sha])
+        self.assertEqual(json.loads(entry["content"])["photos"], [[sha, "Large"]])
 
     def test_malformed_operations(self):
         """Each malformed operation is an error with a French message for a French technician;

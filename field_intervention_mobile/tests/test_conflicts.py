@@ -1,10 +1,12 @@
+import base64
 import hashlib
+import json
 from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.tests import tagged
 
-from .common import FiMobileCase, phone_consent, phone_content, utc
+from .common import FiMobileCase, make_photo_jpeg, phone_consent, phone_content, utc
 
 
 @tagged("-at_install", "post_install")
@@ -163,6 +165,68 @@ class TestConflicts(FiMobileCase):
         self.assertFalse(intervention.sudo().signature_ids)
         stored = self.env["field.intervention.mobile.op"].search([("key", "=", sign["key"])])
         self.assertEqual(stored.payload["payload"]["signature"], self.signature_png)
+
+    def _offline_signature(self, intervention, entry, content, start):
+        return self.op(
+            intervention,
+            "sign",
+            self.ago(minutes=50),
+            signer_name="Jeanne Durand",
+            signature=self.signature_png,
+            content=content,
+            content_hash=hashlib.sha256(content.encode()).hexdigest(),
+            consent_text=phone_consent(entry, start),
+        )
+
+    def test_signature_covers_technicians_and_travel(self):
+        """Issue 20: the phone showed one technician and no travel; the office added a colleague
+        and 180 km before the sync. The customer did not sign that: conflict, not billed."""
+        intervention = self._intervention(work_description="Nettoyage")
+        entry = self.entry(self.day(), intervention)
+        self.assertEqual(json.loads(entry["content"])["technicians"], [self.tech.name])
+        start, stop = self.ago(hours=2), self.ago(hours=1)
+        content = self._one_segment_content(entry, start, stop, "Nettoyage")
+        intervention.with_user(self.manager).write(
+            {"technician_ids": [Command.link(self.tech_other.id)], "travel_distance": 180.0, "travel_duration": 2.0}
+        )
+        answer = self.sync(
+            [
+                self.op(intervention, "start", start),
+                self.op(intervention, "stop", stop),
+                self.op(intervention, "done", stop),
+                self._offline_signature(intervention, entry, content, start),
+            ]
+        )
+        self.assertEqual(self.statuses(answer), ["ok", "ok", "ok", "conflict"])
+        self.assertIn("(technicians, travel)", answer["results"][3]["message"])
+        self.assertEqual(intervention.state, "done")
+        self.assertFalse(intervention.sudo().signature_ids)
+        # signed again on what the phone now shows (the answer's content): recorded, and the
+        # evidence is that very content
+        entry = self.entry(answer, intervention)
+        content = self._one_segment_content(entry, start, stop, "Nettoyage")
+        self.assertEqual(content, entry["content"])
+        answer = self.sync([self._offline_signature(intervention, entry, content, start)])
+        self.assertEqual(self.statuses(answer), ["ok"])
+        evidence = intervention.sudo().signature_id
+        self.assertEqual((evidence.content_canonical, evidence.mobile_content), (content, content))
+        self.assertEqual(evidence._fi_signed_billables()["technicians"], 2)
+
+    def test_replaced_photo_is_not_the_signed_one(self):
+        """A photo sent by the phone is known by the hash of the bytes sent while it is that
+        photo: its image replaced at the office, the content names the new image."""
+        intervention = self._intervention()
+        answer = self.sync(
+            [self.op(intervention, "add_photo", self.ago(minutes=30), name="Avant", image=self.b64(self.photo))]
+        )
+        photo_hash = json.loads(self.entry(answer, intervention)["content"])["photos"][0][0]
+        self.assertEqual(photo_hash, hashlib.sha256(self.photo).hexdigest())
+        photo = intervention.photo_ids
+        other = make_photo_jpeg(color=(10, 200, 10))
+        photo.with_user(self.manager).image = base64.b64encode(other)
+        content = json.loads(intervention._fi_get_canonical_content())
+        self.assertEqual(content["photos"], [[hashlib.sha256(base64.b64decode(photo.image)).hexdigest(), "Avant"]])
+        self.assertFalse(photo.source_sha256)
 
     def test_signature_with_inconsistent_hash(self):
         intervention = self._intervention()

@@ -16,7 +16,22 @@ from ..tools import signature_input
 
 _logger = logging.getLogger(__name__)
 
-CANONICAL_FORMAT = "field_intervention_sign/1"
+
+def utc_string(moment):
+    """A datetime as signed and as the phone app reads it: UTC, ``YYYY-MM-DDTHH:MM:SSZ`` ('' when
+    empty)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+
+
+def canonical_json(value):
+    """The one serialization of the signed content: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+CANONICAL_FORMAT = "field_intervention_sign/2"
+# the keys of the signed content the phone app rebuilds from its own state offline; it takes the
+# others from the content it downloaded (see _fi_get_canonical_content)
+CONTENT_PHONE_KEYS = ("times", "service_date", "work_description", "findings", "checklist", "parts", "photos")
 SIGNER_ROLES = ("device", "portal_user", "token")
 
 
@@ -588,69 +603,74 @@ class FieldIntervention(models.Model):
         self.ensure_one()
         return self.company_id.fi_sign_show_prices
 
-    def _fi_get_canonical_content(self):
-        """Return the canonical JSON text of what the customer signs.
+    def _fi_get_canonical_content(self, photo_hashes=None):
+        """Return the canonical JSON text of what the customer signs: everything the report
+        prints and the invoice bills, as language-neutral data, the same whoever builds it (the
+        portal, the technician's device, the phone app offline from its own copy).
 
-        Same data, same text: keys sorted, fixed number formats, UTC datetimes, photos by their
-        SHA-256. Its SHA-256 is the content hash of the signature.
+        Keys sorted, no spaces, UTF-8 kept, numbers the phone cannot change as strings, times in
+        UTC (``YYYY-MM-DDTHH:MM:SSZ``), units by their English name, photos by their SHA-256.
+        The phone rebuilds the keys it can change (``CONTENT_PHONE_KEYS``) from its own state and
+        takes the others from the content it downloaded. Its SHA-256 is the content hash.
+
+        :param dict photo_hashes: {photo id: SHA-256} of ``photo_ids._fi_content_sha256()``
         """
         self.ensure_one()
-        dt = fields.Datetime.to_string
+        photo_hashes = photo_hashes or self.photo_ids._fi_content_sha256()
         show_prices = self._fi_show_prices()
         content = {
             "format": CANONICAL_FORMAT,
             "number": self.name,
             "company": {"name": self.company_id.name, "vat": self.company_id.vat or ""},
             "customer": {
-                "name": self.partner_id.commercial_partner_id.name or "",
+                "name": self.partner_id.commercial_partner_id.name or self.partner_id.name or "",
                 "vat": self.partner_id.commercial_partner_id.vat or "",
             },
-            "site": self.site_id._display_address(without_company=False).strip() if self.site_id else "",
+            "site": self._fi_site_one_line(),
             "service_date": fields.Date.to_string(self.intervention_date) or "",
-            "date_start": dt(self.date_start) or "",
-            "date_end": dt(self.date_end) or "",
-            "worked_hours": float_repr(self.duration, 2),
-            "pause_hours": float_repr(self.pause_duration, 2),
-            "travel_hours": float_repr(self.travel_duration, 2),
-            "travel_km": float_repr(self.travel_distance, 2),
             "technicians": sorted(self.technician_ids.mapped("name")),
-            "time_segments": [
-                [dt(t.date_start), dt(t.date_end) or "", float_repr(t.duration, 2)]
-                for t in self.time_ids.sorted(lambda t: (t.date_start, t.id))
-            ],
+            "times": sorted([utc_string(t.date_start), utc_string(t.date_end)] for t in self.time_ids),
+            "travel": {
+                "hours": float_repr(self.travel_duration, 2),
+                "km": float_repr(self.travel_distance, 2),
+            },
             "work_description": self.work_description or "",
             "findings": self.findings or "",
             "checklist": [
-                {"item": line.name, "result": line.result or "", "note": line.note or ""}
-                for line in self.checklist_line_ids.sorted(lambda l: (l.sequence, l.id))
+                [line.name or "", line.result or False, line.note or ""]
+                for line in self.checklist_line_ids.sorted(lambda line: (line.sequence, line.id))
             ],
-            "parts": [
-                self._fi_canonical_part(part, show_prices)
-                for part in self.part_ids.sorted(lambda p: (p.sequence, p.id))
-            ],
-            "photos": [
-                {
-                    "caption": photo.name or "",
-                    "sha256": hashlib.sha256(
-                        base64.b64decode(photo.with_context(bin_size=False).image or b"")
-                    ).hexdigest(),
-                }
-                for photo in self.photo_ids.sorted(lambda p: (p.sequence, p.id))
-            ],
+            "parts": sorted(self._fi_canonical_part(part, show_prices) for part in self.part_ids),
+            "photos": sorted([photo_hashes[photo.id], photo.name or ""] for photo in self.photo_ids),
+            "currency": self.company_id.currency_id.name if show_prices else "",
         }
-        return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return canonical_json(content)
 
     def _fi_canonical_part(self, part, show_prices):
-        values = {
-            "product": part.product_id.default_code or "",
-            "description": part.name or "",
-            "quantity": float_repr(part.quantity, 3),
-            "unit": part.product_uom_id.name or "",
-        }
+        """A part as signed: ``[description as printed, quantity, unit, product code]`` and the
+        unit price when the customer sees prices (see :meth:`_fi_canonical_product`)."""
+        return [
+            part.name or "",
+            f"{part.quantity:.3f}",
+            *self._fi_canonical_product(part.product_id, show_prices, part.product_uom_id),
+        ]
+
+    def _fi_canonical_product(self, product, show_prices, uom=None):
+        """What a part's product adds to the signed content: its unit (English name: language
+        neutral), its code, its unit price (when shown)."""
+        uom = uom or product.uom_id
+        values = [uom.with_context(lang="en_US").name or "", product.default_code or ""]
         if show_prices:
-            values["unit_price"] = float_repr(part.product_id.lst_price, 2)
-            values["currency"] = self.company_id.currency_id.name
+            values.append(float_repr(product.lst_price, 2))
         return values
+
+    def _fi_site_one_line(self):
+        """The site's postal address on one line (as signed and shown on the phone)."""
+        self.ensure_one()
+        if not self.site_id:
+            return ""
+        lines = self.site_id._display_address(without_company=True).splitlines()
+        return ", ".join(line.strip() for line in lines if line.strip())
 
     def _fi_get_summary_values(self):
         """Values of the "what you sign" summary (device screen, portal page)."""

@@ -1,7 +1,9 @@
 import base64
 import hashlib
 import io
+import json
 import uuid
+from datetime import datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -13,6 +15,11 @@ from ..tools import evidence_pdf
 # PDF is rendered (possibly later, by the retry cron). Everything else is
 # frozen at creation.
 WRITE_ONCE_FIELDS = frozenset({"pdf_attachment_id", "pdf_hash"})
+
+
+def parse_utc(value):
+    """A time of the signed content (``YYYY-MM-DDTHH:MM:SSZ``) as a naive UTC datetime."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
 
 
 class FieldInterventionSignature(models.Model):
@@ -152,6 +159,38 @@ class FieldInterventionSignature(models.Model):
         """Record the signed PDF of the evidence (once)."""
         self.ensure_one()
         self.sudo().write({"pdf_attachment_id": attachment.id, "pdf_hash": pdf_hash})
+
+    def _fi_signed_billables(self):
+        """What the signed content bills: ``hours`` worked (per technician), ``technicians``
+        (their number), ``travel_hours``, ``travel_km``, ``parts`` [(description, quantity)];
+        None without a readable content. Reads both formats of the signed content (``/1`` of
+        the first signatures, ``/2`` since)."""
+        self.ensure_one()
+        try:
+            signed = json.loads(self.content_canonical or "")
+        except ValueError:
+            return None
+        if not isinstance(signed, dict):
+            return None
+        if signed.get("format") == "field_intervention_sign/1":
+            return {
+                "hours": float(signed["worked_hours"]),
+                "technicians": len(signed.get("technicians") or []),
+                "travel_hours": float(signed["travel_hours"]),
+                "travel_km": float(signed["travel_km"]),
+                "parts": [(part["description"], float(part["quantity"])) for part in signed.get("parts") or []],
+            }
+        seconds = sum(
+            (parse_utc(end) - parse_utc(start)).total_seconds() for start, end in signed.get("times") or [] if end
+        )
+        travel = signed.get("travel") or {}
+        return {
+            "hours": seconds / 3600.0,
+            "technicians": len(signed.get("technicians") or []),
+            "travel_hours": float(travel.get("hours") or 0.0),
+            "travel_km": float(travel.get("km") or 0.0),
+            "parts": [(part[0], float(part[1])) for part in signed.get("parts") or []],
+        }
 
     def _recompute_content_hash(self):
         """Return the SHA-256 of the stored canonical content (for audits)."""

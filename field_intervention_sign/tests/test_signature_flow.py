@@ -46,8 +46,20 @@ class TestSignatureFlow(FiSignCase):
         canonical = json.loads(signature.content_canonical)
         self.assertEqual(canonical["number"], self.intervention.name)
         self.assertEqual(canonical["work_description"], "Remplacement de la résistance du four.")
-        self.assertEqual(canonical["parts"][0]["description"], self.product.display_name)
-        self.assertEqual(canonical["worked_hours"], "2.00")
+        self.assertEqual(canonical["parts"][0][0], self.product.display_name)
+        # language neutral: the unit by its English name, whoever builds the content
+        self.assertEqual(canonical["parts"][0][2], self.product.uom_id.with_context(lang="en_US").name)
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.product.uom_id.with_context(lang="fr_FR").name = "Unités du technicien"
+        self.assertEqual(
+            self.intervention.with_context(lang="fr_FR")._fi_get_canonical_content(), signature.content_canonical
+        )
+        # everything billed: the times, the technicians, the travel, the service date
+        self.assertEqual(len(canonical["times"]), len(self.intervention.time_ids))
+        self.assertEqual(canonical["technicians"], sorted(self.intervention.technician_ids.mapped("name")))
+        self.assertEqual(set(canonical["travel"]), {"hours", "km"})
+        self.assertEqual(canonical["service_date"], self.intervention.intervention_date.isoformat())
+        self.assertAlmostEqual(signature._fi_signed_billables()["hours"], 2.0)
         self.assertEqual(signature.content_hash, hashlib.sha256(signature.content_canonical.encode()).hexdigest())
         self.assertEqual(signature._recompute_content_hash(), signature.content_hash)
         # the intervention still produces the very same canonical text: the content is locked
@@ -210,7 +222,8 @@ class TestSignatureFlow(FiSignCase):
 
     def test_prices_shown_only_when_configured(self):
         self.assertNotIn("42.00", self.intervention._fi_render_summary_html())
-        self.assertNotIn("unit_price", self.intervention._fi_get_canonical_content())
+        self.assertNotIn('"42.00"', self.intervention._fi_get_canonical_content())
         self.company.fi_sign_show_prices = True
         self.assertIn("42.00", self.intervention._fi_render_summary_html())
-        self.assertIn('"unit_price":"42.00"', self.intervention._fi_get_canonical_content())
+        content = json.loads(self.intervention._fi_get_canonical_content())
+        self.assertEqual((content["parts"][0][4], content["currency"]), ("42.00", self.company.currency_id.name))

@@ -252,6 +252,9 @@ class Phone:
         page.wait_for(
             "document.getElementById('fi-hash')?.textContent.length === 64", timeout=60, what="the content hash"
         )
+        # the customer reads all that is billed: the technicians, the travel, the parts as printed
+        summary = page.evaluate("document.getElementById('fi-summary').textContent")
+        assert "Chloé Bernard (tech)" in summary and "F200" in summary and "Déplacement" in summary, summary
         page.type_into("#fi-signer-name", "Paul Martin")
         page.draw("#fi-pad", [(0.1, 0.7), (0.25, 0.2), (0.4, 0.8), (0.6, 0.25), (0.75, 0.75), (0.9, 0.4)])
         page.tap("#fi-confirm-sign")

@@ -99,6 +99,7 @@ function applyOp(item, op) {
                 name: product.name || "",
                 quantity: payload.quantity,
                 uom: product.uom_name || "",
+                product_content: product.content || [],
             });
             break;
         }
@@ -627,21 +628,57 @@ function interventionScreen(item) {
 }
 
 // ---------------------------------------------------------------- signature
-function summaryRows(content) {
+/** All the customer signs, read from the signed content itself (what the hash covers). */
+function summaryRows(item, content) {
     const none = T.none;
     const row = (label, value) => h("div", { class: "fi-sum-row" }, h("dt", {}, label), h("dd", {}, value || none));
+    const lines = (values) => (values.length ? values.map((value) => h("div", {}, value)) : null);
+    // the content names units in English: shown in the technician's words
+    const units = new Map(state.products.map((product) => [(product.content || [])[0], product.uom_name]));
+    for (const part of item.parts) {
+        if (part.content) {
+            units.set(part.content[2], part.uom);
+        }
+    }
+    const number = (value, digits) => Number(value).toLocaleString(LANG, { maximumFractionDigits: digits });
+    const money = (value) =>
+        new Intl.NumberFormat(LANG, { style: "currency", currency: content.currency }).format(Number(value));
+    const worked = content.times.reduce((total, [start, end]) => total + (end ? Date.parse(end) - Date.parse(start) : 0), 0);
+    const travel = content.travel || { hours: "0", km: "0" };
+    const customer = content.customer || {};
     return h(
         "dl",
         { class: "fi-summary", id: "fi-summary" },
         row(T.summary_number, content.number),
-        row(T.customer, content.customer),
+        row(T.summary_date, content.service_date ? localDate(`${content.service_date}T12:00:00Z`, LANG) : ""),
+        row(T.customer, customer.name),
         row(T.site, content.site),
-        row(T.times, content.times.map(([start, end]) => h("div", {}, `${localDate(start, LANG)} ${localTime(start, LANG)} → ${localTime(end, LANG)}`))),
+        row(T.technicians, lines(content.technicians || [])),
+        row(
+            T.times,
+            lines([
+                ...content.times.map(([start, end]) => `${localDate(start, LANG)} ${localTime(start, LANG)} → ${localTime(end, LANG)}`),
+                ...(content.times.length ? [fmt(T.summary_worked, { time: duration(worked / 1000).slice(0, -3) })] : []),
+            ])
+        ),
+        row(
+            T.travel,
+            Number(travel.hours) || Number(travel.km)
+                ? fmt(T.summary_travel, { time: duration(Number(travel.hours) * 3600).slice(0, -3), km: number(travel.km, 2) })
+                : ""
+        ),
         row(T.work_description, content.work_description),
         row(T.findings, content.findings),
-        row(T.checklist, content.checklist.map(([name, result, note]) => h("div", {}, `${name} : ${(state.checklistResults.find(([key]) => key === result) || [null, result])[1]}${note ? ` (${note})` : ""}`))),
-        row(T.parts, content.parts.map(([name, quantity, uom]) => h("div", {}, `${name} × ${quantity} ${uom}`))),
-        row(T.photos, fmt(T.summary_photos, { count: content.photos.length }))
+        row(T.checklist, lines(content.checklist.map(([name, result, note]) => `${name} : ${(state.checklistResults.find(([key]) => key === result) || [null, result || none])[1]}${note ? ` (${note})` : ""}`))),
+        row(
+            T.parts,
+            lines(
+                content.parts.map(([name, quantity, unit, , price]) =>
+                    `${name} × ${number(quantity, 3)} ${units.get(unit) || unit}${price !== undefined && content.currency ? ` · ${money(price)}` : ""}`
+                )
+            )
+        ),
+        row(T.photos, lines([fmt(T.summary_photos, { count: content.photos.length }), ...content.photos.map(([, caption]) => caption).filter(Boolean)]))
     );
 }
 
@@ -719,7 +756,7 @@ function signScreen(item) {
     let signed = null;
     contentAndHash(item).then(({ content, hash }) => {
         signed = { content, hash };
-        summary.replaceChildren(summaryRows(JSON.parse(content)));
+        summary.replaceChildren(summaryRows(item, JSON.parse(content)));
         hashNode.textContent = hash;
     });
     const confirm = async () => {

@@ -1,6 +1,10 @@
-// What the customer signs, built on the phone from its local state exactly as the server rebuilds
-// it from its records (contract "fi-mobile-1"): canonical JSON, keys sorted, no spaces, non-ASCII
-// kept, every number as a string; its SHA-256 is computed here with WebCrypto.
+// What the customer signs, built on the phone exactly as the server builds it from its records
+// (field_intervention_sign's _fi_get_canonical_content, one content for the portal, the device
+// and the phone): canonical JSON, keys sorted, no spaces, non-ASCII kept, every number as a
+// string. The phone rebuilds what it can change (times, service date, texts, checklist, parts,
+// photos) from its local state and takes the rest (company, customer, site, technicians, travel,
+// prices...) from the content it downloaded: a change of those on the server after the download
+// gives another hash, and the customer signs again. Its SHA-256 is computed here with WebCrypto.
 
 /** JSON.stringify with sorted keys and no spaces: the same text as Python's
  * json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")). */
@@ -51,23 +55,46 @@ function text(value) {
     return value === null || value === undefined || value === false ? "" : String(value);
 }
 
-/** The offline content of an intervention (its local state), as an object. */
+/** The signed content of an intervention (its local state), as an object. */
 export function buildContent(item) {
+    let base = {};
+    try {
+        base = JSON.parse(item.content || "{}");
+    } catch {
+        // an unreadable download: the server finds another hash and says so
+    }
+    const starts = item.time_segments.map(([start]) => text(start)).filter(Boolean).sort();
+    const moment = starts[0] || item.planned_date;
     return {
-        format: "fi-mobile-1",
-        number: text(item.name),
-        customer: text(item.customer && item.customer.name),
-        site: text(item.site && item.site.address),
+        ...base,
         times: item.time_segments.map(([start, end]) => [text(start), text(end)]).sort(compareRows),
+        service_date: moment && item.consent && item.consent.tz ? serviceDate(moment, item.consent.tz) : "",
         work_description: text(item.work_description),
         findings: text(item.findings),
         // an unanswered line is false, as the server writes it
         checklist: item.checklist.map((line) => [text(line.name), line.result || false, text(line.note)]),
-        parts: item.parts
-            .map((part) => [text(part.name), Number(part.quantity).toFixed(2), text(part.uom)])
-            .sort(compareRows),
-        photos: item.photos.map((photo) => text(photo.sha256)).sort(compareText),
+        parts: item.parts.map((part) => partRow(part, Boolean(base.currency))).sort(compareRows),
+        photos: item.photos.map((photo) => [text(photo.sha256), text(photo.name)]).sort(compareRows),
     };
+}
+
+/** A part as signed: the server's row for a part it has; for a part added on the phone, its
+ * description (the product's name, as the server writes it), quantity, and what the product adds
+ * (unit, code, and unit price when the customer sees prices). */
+function partRow(part, withPrice) {
+    if (part.content) {
+        return part.content;
+    }
+    const tail = part.product_content || [];
+    return [text(part.name), Number(part.quantity).toFixed(3), ...(withPrice ? tail : tail.slice(0, 2))];
+}
+
+function serviceDate(moment, tz) {
+    try {
+        return localIsoDate(moment, tz);
+    } catch {
+        return ""; // a time zone the phone does not know: the server finds another hash and says so
+    }
 }
 
 export async function contentAndHash(item) {
