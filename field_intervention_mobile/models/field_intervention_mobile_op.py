@@ -343,7 +343,7 @@ class FieldInterventionMobileOp(models.Model):
         if raw.get("type") not in OP_TYPES:
             raise self._fi_mobile_malformed(self.env._("unknown type"))
         intervention_id = raw.get("intervention_id")
-        if not isinstance(intervention_id, int) or isinstance(intervention_id, bool) or intervention_id <= 0:
+        if not is_id(intervention_id):
             raise self._fi_mobile_malformed(self.env._("no intervention"))
         at = parse_utc(raw.get("at"))
         if not at:
@@ -358,7 +358,7 @@ class FieldInterventionMobileOp(models.Model):
         checked by :meth:`_fi_mobile_check_target`)."""
         Intervention_sudo = self.env["field.intervention"].sudo()
         intervention_id = raw.get("intervention_id") if isinstance(raw, dict) else None
-        if not isinstance(intervention_id, int) or isinstance(intervention_id, bool) or intervention_id <= 0:
+        if not is_id(intervention_id):
             return Intervention_sudo
         return Intervention_sudo.browse(intervention_id).exists()
 

@@ -115,6 +115,7 @@ class TestSyncRefusals(FiMobileCase):
             self.op(intervention, "sign", at, **sign, latitude=91.0, longitude=4.8),
             self.op(intervention, "sign", at, **sign, latitude=45.7, longitude=float("-inf")),
             self.op(intervention, "sign", at, **sign, latitude=True, longitude=4.8),
+            {**self.op(intervention, "start", at), "intervention_id": 10**30},
             self.op(intervention, "add_part", at, product_id=self.part_b.id, quantity="2.5"),
         ]
         with self.assertNoLogs(OP_LOGGER, "ERROR"):
@@ -132,6 +133,7 @@ class TestSyncRefusals(FiMobileCase):
             self.assertIn("produit non valide", results[index]["message"])
         for index in (16, 18):
             self.assertIn("position non valide", results[index]["message"])
+        self.assertIn("aucune intervention", results[19]["message"])
         self.assertEqual([(p.product_id, p.quantity) for p in intervention.part_ids], [(self.part_b, 2.5)])
         self.assertEqual(intervention.state, "draft")
         stored = self.env["field.intervention.mobile.op"].search([("key", "=", ops[0]["key"])])
