@@ -10,3 +10,4 @@ from . import field_intervention
 from . import account_edi_xml_cii
 from . import field_intervention_invoice_report
 from . import field_intervention_invoice_kpi
+from . import ir_attachment

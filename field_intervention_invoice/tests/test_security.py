@@ -1,4 +1,6 @@
-from odoo.exceptions import AccessError
+import base64
+
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import FieldInterventionInvoiceCommon
@@ -46,3 +48,45 @@ class TestSecurity(FieldInterventionInvoiceCommon):
             .with_user(self.billing)
             .search([("intervention_id", "=", intervention.id)])
         )
+
+    def test_signed_report_copy_on_invoice_protected(self):
+        """The invoice's copy of the signed report is kept as the evidence is: billing reads it
+        but can neither rewrite, rename, move nor delete it; deleting the draft invoice takes
+        its copy with it."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        intervention = self._sign(self._create_done_intervention())
+        invoice = self._invoice_of(intervention)
+        evidence = intervention.signed_pdf_id
+        Attachment = self.env["ir.attachment"]
+        on_invoice = [("res_model", "=", "account.move"), ("res_id", "=", invoice.id)]
+        copy = Attachment.search([*on_invoice, ("checksum", "=", evidence.checksum)])
+        self.assertEqual(len(copy), 1, "the signed report is attached to the invoice")
+        as_billing = copy.with_user(self.billing)
+        self.assertEqual(as_billing.raw, evidence.raw, "billing reads the copy")
+        forged = b"%PDF-1.4 forged report"
+        for vals in (
+            {"datas": base64.b64encode(forged)},
+            {"raw": forged},
+            {"name": "rapport-corrige.pdf"},
+            {"mimetype": "text/plain"},
+            {"res_model": "res.partner", "res_id": self.customer.id},
+            {"res_id": invoice.id + 1},
+            {"type": "url", "url": "https://example.com/rapport.pdf"},
+        ):
+            with self.subTest(vals=list(vals)), self.assertRaisesRegex(UserError, "cannot be modified"):
+                as_billing.write(vals)
+        with self.assertRaisesRegex(UserError, "il ne peut pas être supprimé"):
+            as_billing.with_context(lang="fr_FR").unlink()
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            copy.sudo().unlink()
+        as_billing.write({"description": "Vu par la facturation", "name": copy.name})  # nothing changes the copy
+        self.assertEqual((copy.raw, copy.res_model, copy.res_id), (evidence.raw, "account.move", invoice.id))
+        # an attachment of the invoice that is not the copy stays the billing's to change
+        note = Attachment.with_user(self.billing).create(
+            {"name": "note.txt", "raw": b"note", "res_model": "account.move", "res_id": invoice.id}
+        )
+        note.write({"raw": b"note 2", "name": "note-2.txt"})
+        note.unlink()
+        invoice.with_user(self.billing).unlink()
+        self.assertFalse(copy.exists(), "the invoice's deletion takes its copy with it")
+        self.assertTrue(evidence.exists())

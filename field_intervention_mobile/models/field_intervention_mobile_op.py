@@ -3,6 +3,7 @@ import binascii
 import hashlib
 import json
 import logging
+import math
 import re
 import uuid
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
-from odoo.tools import SQL, format_datetime, plaintext2html
+from odoo.tools import SQL, float_is_zero, format_datetime, plaintext2html
 
 from odoo.addons.field_intervention.tools.trusted_write import trusted_write
 from odoo.addons.field_intervention_sign.models.field_intervention import canonical_json, utc_string
@@ -42,6 +43,15 @@ SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 MAX_OPS = 1000
 MAX_TEXT = 100_000
 MAX_DEVICE_ID = 128
+# a part's quantity: more than this is a phone's defect, not a part used on site
+MAX_QUANTITY = 1_000_000
+# the largest id PostgreSQL's integer columns hold
+MAX_ID = 2**31 - 1
+# what is kept of an operation refused as malformed (the phone may have sent anything, of any size)
+MALFORMED_JSON_MAX = 4096
+SUMMARY_TEXT_MAX = 200
+SUMMARY_ITEMS_MAX = 30
+SUMMARY_DEPTH_MAX = 6
 # payload values too big to show in the log's form (they stay stored in the payload)
 BULKY_KEYS = ("image", "signature", "content")
 
@@ -49,10 +59,12 @@ BULKY_KEYS = ("image", "signature", "content")
 class MobileRefusal(Exception):
     """An operation that is not applied: ``status`` is 'conflict' or 'error'."""
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, malformed=False):
         super().__init__(message)
         self.status = status
         self.message = message
+        # refused for its form: only a bounded summary of what the phone sent is kept
+        self.malformed = malformed
 
 
 class MobileOwnerError(UserError):
@@ -80,8 +92,22 @@ class FieldInterventionMobileOp(models.Model):
         "res.users", string="Technician", required=True, readonly=True, index=True, ondelete="restrict"
     )
     device_id = fields.Char(string="Phone", readonly=True)
-    intervention_id = fields.Many2one("field.intervention", readonly=True, index="btree_not_null", ondelete="set null")
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    # the intervention the phone named and its company, whoever's it is: the office's to read (a
+    # technician reads his own operations, not another's intervention through them)
+    intervention_id = fields.Many2one(
+        "field.intervention",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        groups="field_intervention.group_field_intervention_manager",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+        groups="field_intervention.group_field_intervention_manager",
+    )
     op_type = fields.Char(string="Operation", readonly=True)
     phone_time = fields.Datetime(string="Phone Time (UTC)", readonly=True, help="When the phone recorded it.")
     received_on = fields.Datetime(
@@ -187,7 +213,9 @@ class FieldInterventionMobileOp(models.Model):
                 return stored._fi_mobile_duplicate_result(), stored.intervention_id.id
             if stored:  # another user's operation: never theirs to replay
                 usable = False
-                refusal = MobileRefusal("error", self.env._("This operation key is already used: it was not applied."))
+                refusal = MobileRefusal(
+                    "error", self.env._("This operation key is already used: it was not applied."), malformed=True
+                )
         try:
             parsed = self._fi_mobile_parse(raw)
         except MobileRefusal as malformed:
@@ -206,16 +234,18 @@ class FieldInterventionMobileOp(models.Model):
                 "intervention_id": intervention_sudo.id,
                 "op_type": str(raw.get("type"))[:32] if isinstance(raw, dict) and raw.get("type") else False,
                 "phone_time": parsed["at"] if parsed else False,
-                "payload": raw,
             }
         )
         outcome = {}
         if refusal:
             status, message = refusal.status, refusal.message
+            outcome["malformed"] = refusal.malformed
         else:
             status, message = self._fi_mobile_run(op_sudo, parsed, intervention_sudo, batch, outcome)
         op_sudo.write(
             {
+                # a well-formed operation is kept whole for the office; a malformed one, summarized
+                "payload": bounded_summary(raw) if outcome.get("malformed") else raw,
                 "status": status,
                 "message": message or False,
                 "res_id": outcome.get("res_id") or 0,
@@ -251,6 +281,7 @@ class FieldInterventionMobileOp(models.Model):
             status = "ok"
         except MobileRefusal as refusal:
             status, message = refusal.status, refusal.message
+            outcome["malformed"] = refusal.malformed
         except (UserError, AccessError, MissingError) as error:
             # what the buttons refuse online (rights, states, values): the technician's message
             status, message = "error", str(error.args[0]) if error.args else str(error)
@@ -296,18 +327,22 @@ class FieldInterventionMobileOp(models.Model):
         return MobileRefusal(
             "error",
             self.env._("The phone sent a malformed operation (%(reason)s): it was not applied.", reason=reason),
+            malformed=True,
         )
 
     def _fi_mobile_parse(self, raw):
         """Check the shape of an operation: {type, intervention_id, at (datetime), payload}."""
         if not isinstance(raw, dict):
             raise self._fi_mobile_malformed(self.env._("not an object"))
+        if not all_finite(raw):
+            # JSON has no NaN nor infinity: Python's parser accepts them, PostgreSQL's JSON does not
+            raise self._fi_mobile_malformed(self.env._("a number is NaN or infinite"))
         if not isinstance(raw.get("key"), str) or not KEY_PATTERN.match(raw["key"]):
             raise self._fi_mobile_malformed(self.env._("no valid key"))
         if raw.get("type") not in OP_TYPES:
             raise self._fi_mobile_malformed(self.env._("unknown type"))
         intervention_id = raw.get("intervention_id")
-        if not isinstance(intervention_id, int) or isinstance(intervention_id, bool) or intervention_id <= 0:
+        if not is_id(intervention_id):
             raise self._fi_mobile_malformed(self.env._("no intervention"))
         at = parse_utc(raw.get("at"))
         if not at:
@@ -322,7 +357,7 @@ class FieldInterventionMobileOp(models.Model):
         checked by :meth:`_fi_mobile_check_target`)."""
         Intervention_sudo = self.env["field.intervention"].sudo()
         intervention_id = raw.get("intervention_id") if isinstance(raw, dict) else None
-        if not isinstance(intervention_id, int) or isinstance(intervention_id, bool) or intervention_id <= 0:
+        if not is_id(intervention_id):
             return Intervention_sudo
         return Intervention_sudo.browse(intervention_id).exists()
 
@@ -336,12 +371,11 @@ class FieldInterventionMobileOp(models.Model):
             )
         intervention = intervention_sudo.with_env(self.env)
         if not intervention.has_access("write"):
+            # nothing of an intervention the technician may not write: not even its number (the
+            # phone knows which of its interventions it was, another id names nothing to him)
             raise MobileRefusal(
                 "conflict",
-                self.env._(
-                    "Intervention %(name)s is no longer assigned to you: your entry is kept for the office.",
-                    name=intervention_sudo.name,
-                ),
+                self.env._("This intervention is no longer assigned to you: your entry is kept for the office."),
             )
         if intervention.state == "cancel":
             raise MobileRefusal(
@@ -537,7 +571,7 @@ class FieldInterventionMobileOp(models.Model):
         Line = self.env["field.intervention.checklist.line"]
         results = dict(Line._fields["result"]._description_selection(self.env))
         line_id, result, note = payload.get("line_id"), payload.get("result"), payload.get("note")
-        if not isinstance(line_id, int) or result not in results or not isinstance(note, (str, type(None))):
+        if not is_id(line_id) or result not in results or not isinstance(note, (str, type(None))):
             raise self._fi_mobile_malformed(self.env._("no valid checklist answer"))
         self._fi_mobile_check_editable(intervention)
         line = Line.browse(line_id).exists()
@@ -558,14 +592,13 @@ class FieldInterventionMobileOp(models.Model):
 
     def _fi_mobile_op_add_part(self, intervention, parsed, batch, outcome):
         payload = parsed["payload"]
-        product_id, quantity = payload.get("product_id"), payload.get("quantity")
-        if isinstance(quantity, str):
-            try:
-                quantity = float(quantity)
-            except ValueError:
-                quantity = None
-        if not isinstance(product_id, int) or isinstance(quantity, bool) or not isinstance(quantity, (int, float)):
-            raise self._fi_mobile_malformed(self.env._("no valid product or quantity"))
+        product_id, quantity = payload.get("product_id"), self._fi_mobile_quantity(payload.get("quantity"))
+        if not is_id(product_id):
+            raise self._fi_mobile_malformed(self.env._("no valid product"))
+        if quantity is None:
+            raise self._fi_mobile_malformed(
+                self.env._("the quantity must be a number greater than zero, at most %(max)s", max=MAX_QUANTITY)
+            )
         self._fi_mobile_check_editable(intervention)
         product = self.env["product.product"].browse(product_id).exists()
         if not product or not product.has_access("read") or not product.sale_ok:
@@ -578,13 +611,31 @@ class FieldInterventionMobileOp(models.Model):
         outcome["res_id"] = part.id
         return ""
 
+    def _fi_mobile_quantity(self, value):
+        """The part's quantity the phone sent (a number, or its text), or None when it is not a
+        number greater than zero (at the unit's precision) and at most ``MAX_QUANTITY``."""
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        # NaN compares false and an infinity is above the maximum: both are refused here
+        if not 0 < value <= MAX_QUANTITY:
+            return None
+        digits = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        if float_is_zero(value, precision_digits=digits):
+            return None
+        return value
+
     def _fi_mobile_op_remove_part(self, intervention, parsed, batch, outcome):
         payload = parsed["payload"]
         part_id, part_key = payload.get("part_id"), payload.get("part_key")
-        if not isinstance(part_id, int) and not isinstance(part_key, str):
+        if not is_id(part_id) and not isinstance(part_key, str):
             raise self._fi_mobile_malformed(self.env._("no part"))
         self._fi_mobile_check_editable(intervention)
-        if not isinstance(part_id, int):
+        if not is_id(part_id):
             added_sudo = self.sudo().search(
                 [("key", "=", part_key), ("user_id", "=", self.env.uid), ("op_type", "=", "add_part")], limit=1
             )
@@ -715,7 +766,12 @@ class FieldInterventionMobileOp(models.Model):
         if not SHA256_PATTERN.match(content_hash) or hashlib.sha256(content.encode()).hexdigest() != content_hash:
             raise self._fi_mobile_malformed(self.env._("the signed content does not match its hash"))
         coordinates = [payload.get(name) for name in ("latitude", "longitude")]
-        if any(value is not None and not isinstance(value, (int, float)) for value in coordinates):
+        bounds = (90, 180)
+        if any(
+            value is not None
+            and (isinstance(value, bool) or not isinstance(value, (int, float)) or not -bound <= value <= bound)
+            for value, bound in zip(coordinates, bounds, strict=True)
+        ):
             raise self._fi_mobile_malformed(self.env._("no valid location"))
         return {
             **{name: payload.get(name) or "" for name in strings},
@@ -788,6 +844,61 @@ def content_differences(phone_content, server_content):
     return sorted(
         key for key in set(phone) | set(server) if canonical_json(phone.get(key)) != canonical_json(server.get(key))
     )
+
+
+def is_id(value):
+    """Whether the phone sent a record id: a positive integer a database id can be."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def all_finite(value):
+    """Whether every number in the JSON ``value`` is finite (no NaN, no infinity)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return False
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def bounded_summary(value):
+    """What is kept of an operation refused as malformed: its shape with its short values, the
+    size of the rest, at most ``MALFORMED_JSON_MAX`` characters of JSON. The phone may have
+    sent anything (megabytes, non-finite numbers): an error kept forever must stay small."""
+    summary = _shrink(value, 0)
+    text = json.dumps(summary, ensure_ascii=False)
+    if len(text) <= MALFORMED_JSON_MAX:
+        return summary
+    return {"truncated": f"<{len(text)} characters>", "start": text[: MALFORMED_JSON_MAX // 2]}
+
+
+def _shrink(value, depth):
+    if isinstance(value, str):
+        return value if len(value) <= SUMMARY_TEXT_MAX else f"<{len(value)} characters>"
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)  # JSON has no NaN nor infinity
+    if isinstance(value, int):
+        return value if abs(value) <= MAX_ID else f"<{len(str(abs(value)))} digits>"
+    if isinstance(value, (dict, list)) and depth >= SUMMARY_DEPTH_MAX:
+        return f"<{len(value)} items>"
+    if isinstance(value, dict):
+        items = list(value.items())
+        shrunk = {str(key)[:SUMMARY_TEXT_MAX]: _shrink(item, depth + 1) for key, item in items[:SUMMARY_ITEMS_MAX]}
+        if len(items) > SUMMARY_ITEMS_MAX:
+            shrunk["..."] = f"<{len(items) - SUMMARY_ITEMS_MAX} more keys>"
+        return shrunk
+    if isinstance(value, list):
+        shrunk = [_shrink(item, depth + 1) for item in value[:SUMMARY_ITEMS_MAX]]
+        if len(value) > SUMMARY_ITEMS_MAX:
+            shrunk.append(f"<{len(value) - SUMMARY_ITEMS_MAX} more items>")
+        return shrunk
+    return str(value)[:SUMMARY_TEXT_MAX]
 
 
 def _summarize(value):
