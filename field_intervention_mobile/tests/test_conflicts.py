@@ -24,6 +24,19 @@ class TestConflicts(FiMobileCase):
             photos=[],
         )
 
+    def _offline_signature(self, intervention, entry, content, start, at=None):
+        """The phone's ``sign`` operation of ``content`` (first start ``start``), at ``at``."""
+        return self.op(
+            intervention,
+            "sign",
+            at or self.ago(minutes=50),
+            signer_name="Jeanne Durand",
+            signature=self.signature_png,
+            content=content,
+            content_hash=hashlib.sha256(content.encode()).hexdigest(),
+            consent_text=phone_consent(entry, start),
+        )
+
     def test_cancelled_by_the_office(self):
         intervention = self._intervention()
         intervention.with_user(self.manager).action_cancel()
@@ -141,16 +154,7 @@ class TestConflicts(FiMobileCase):
         self.env["field.intervention.part"].create(
             {"intervention_id": intervention.id, "product_id": self.part_b.id, "quantity": 1}
         )
-        sign = self.op(
-            intervention,
-            "sign",
-            self.ago(minutes=50),
-            signer_name="Jeanne Durand",
-            signature=self.signature_png,
-            content=content,
-            content_hash=hashlib.sha256(content.encode()).hexdigest(),
-            consent_text=phone_consent(entry, start),
-        )
+        sign = self._offline_signature(intervention, entry, content, start)
         answer = self.sync(
             [
                 self.op(intervention, "start", start),
@@ -165,18 +169,6 @@ class TestConflicts(FiMobileCase):
         self.assertFalse(intervention.sudo().signature_ids)
         stored = self.env["field.intervention.mobile.op"].search([("key", "=", sign["key"])])
         self.assertEqual(stored.payload["payload"]["signature"], self.signature_png)
-
-    def _offline_signature(self, intervention, entry, content, start):
-        return self.op(
-            intervention,
-            "sign",
-            self.ago(minutes=50),
-            signer_name="Jeanne Durand",
-            signature=self.signature_png,
-            content=content,
-            content_hash=hashlib.sha256(content.encode()).hexdigest(),
-            consent_text=phone_consent(entry, start),
-        )
 
     def test_signature_covers_technicians_and_travel(self):
         """Issue 20: the phone showed one technician and no travel; the office added a colleague
@@ -294,16 +286,7 @@ class TestConflicts(FiMobileCase):
             [
                 self.op(intervention, "start", start),
                 self.op(intervention, "stop", stop),
-                self.op(
-                    intervention,
-                    "sign",
-                    signed_at,
-                    signer_name="Jeanne Durand",
-                    signature=self.signature_png,
-                    content=content,
-                    content_hash=hashlib.sha256(content.encode()).hexdigest(),
-                    consent_text=phone_consent(entry, start),
-                ),
+                self._offline_signature(intervention, entry, content, start, at=signed_at),
             ]
         )
         self.assertEqual(self.statuses(answer), ["ok", "ok", "ok"], answer["results"])
@@ -346,16 +329,7 @@ class TestConflicts(FiMobileCase):
             [
                 self.op(intervention, "start", start),
                 self.op(intervention, "stop", stop),
-                self.op(
-                    intervention,
-                    "sign",
-                    self.ago(minutes=55),
-                    signer_name="Jeanne Durand",
-                    signature=self.signature_png,
-                    content=content,
-                    content_hash=hashlib.sha256(content.encode()).hexdigest(),
-                    consent_text=phone_consent(entry, start),
-                ),
+                self._offline_signature(intervention, entry, content, start, at=self.ago(minutes=55)),
             ]
         )
         self.assertEqual(self.statuses(answer), ["ok", "ok", "ok"], answer["results"])
