@@ -765,7 +765,8 @@ class FieldInterventionMobileOp(models.Model):
         content, content_hash = payload.get("content") or "", payload.get("content_hash") or ""
         if not SHA256_PATTERN.match(content_hash) or hashlib.sha256(content.encode()).hexdigest() != content_hash:
             raise self._fi_mobile_malformed(self.env._("the signed content does not match its hash"))
-        coordinates = [payload.get(name) for name in ("latitude", "longitude")]
+        # the app sends false for "no position" (not asked, refused, or no fix)
+        coordinates = [None if payload.get(name) is False else payload.get(name) for name in ("latitude", "longitude")]
         bounds = (90, 180)
         if any(
             value is not None

@@ -35,6 +35,10 @@ class TestConflicts(FiMobileCase):
             content=content,
             content_hash=hashlib.sha256(content.encode()).hexdigest(),
             consent_text=phone_consent(entry, start),
+            # as the app sends a signature without position
+            geo_consent=False,
+            latitude=False,
+            longitude=False,
         )
 
     def test_cancelled_by_the_office(self):
