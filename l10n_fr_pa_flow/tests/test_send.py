@@ -16,9 +16,10 @@ class TestSendPlatform(PaCommon):
         super().setUpClass()
         cls.customer.write({"email": "compta@syndic-lumiere.example.com"})
         # the Factur-X of core names the account the customer pays to
-        cls.env["res.partner.bank"].create(
-            {"partner_id": cls.company.partner_id.id, "acc_number": "FR7630006000011234567890189"}
-        )
+        if not cls.company.partner_id.bank_ids:
+            cls.env["res.partner.bank"].create(
+                {"partner_id": cls.company.partner_id.id, "acc_number": "FR7630006000011234567890189"}
+            )
         cls.has_peppol = "peppol_verification_state" in cls.env["res.partner"]._fields
 
     def setUp(self):
