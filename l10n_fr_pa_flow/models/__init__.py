@@ -7,3 +7,4 @@ from . import l10n_fr_pa_flow_attempt
 from . import l10n_fr_pa_status
 from . import account_move
 from . import account_move_line
+from . import account_move_send

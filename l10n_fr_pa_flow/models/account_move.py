@@ -267,12 +267,7 @@ class AccountMove(models.Model):
         if not self.env.user.has_group("account.group_account_invoice"):
             raise AccessError(self.env._("Only billing users may deposit invoices on the platform."))
         self.check_access("write")
-        moves = self.filtered(
-            lambda move: (
-                move._l10n_fr_pa_to_deposit()
-                and (move.l10n_fr_pa_deposit_state in (False, "error") or move.l10n_fr_pa_status == "213")
-            )
-        )
+        moves = self._l10n_fr_pa_depositable()
         moves._l10n_fr_pa_enqueue()
         return {
             "type": "ir.actions.client",
@@ -300,6 +295,17 @@ class AccountMove(models.Model):
             and self.state == "posted"
             and self.company_id._l10n_fr_pa_ready()
             and self.commercial_partner_id._l10n_fr_pa_is_french_business()
+        )
+
+    def _l10n_fr_pa_depositable(self):
+        """The invoices a deposit request queues: those going through the platform that it does
+        not hold (never deposited, posted before the connection was set up, or rejected by an
+        Error acknowledgement or a 213 Rejetée); one queued or deposited is left as it is."""
+        return self.filtered(
+            lambda move: (
+                move._l10n_fr_pa_to_deposit()
+                and (move.l10n_fr_pa_deposit_state in (False, "error") or move.l10n_fr_pa_status == "213")
+            )
         )
 
     def _l10n_fr_pa_enqueue(self):

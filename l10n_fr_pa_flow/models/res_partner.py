@@ -1,10 +1,12 @@
 import re
 
-from odoo import models
+from odoo import fields, models
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+
+    invoice_sending_method = fields.Selection(selection_add=[("l10n_fr_pa", "by Approved Platform")])
 
     def _l10n_fr_pa_siren(self):
         """SIREN (9 digits) of the partner's company, from its SIRET, company registry or French

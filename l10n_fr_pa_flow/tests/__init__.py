@@ -6,3 +6,4 @@ from . import test_security
 from . import test_webhook
 from . import test_final
 from . import test_status_trust
+from . import test_send
