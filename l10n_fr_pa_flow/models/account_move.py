@@ -4,13 +4,17 @@ import uuid
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, RedirectWarning, UserError
 from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter, PdfReadError
 
 from ..tools.cdar import ROLE_BUYER, ROLE_SELLER, LifecycleMessage, Party, build_cdar
+from ..tools.einvoice_check import check_cii
 from ..tools.trusted import check_pa_trusted, pa_trusted
+from .l10n_fr_pa_flow import STOPPED
 from .l10n_fr_pa_status import APPROVED, ATTENTION, STATUSES, TERMINAL
 
+# set by billing's confirmation that an invoice failing the French e-invoicing rules is posted
+CONFIRM_KEY = "l10n_fr_pa_post_invalid"
 PA_MOVE_FIELDS = frozenset(
     {
         "l10n_fr_pa_flow_ids",
@@ -115,12 +119,13 @@ class AccountMove(models.Model):
             ).sorted("id")
             current = flows[-1:] if flows else flows
             move.l10n_fr_pa_deposit_state = current.state or False
-            move.l10n_fr_pa_deposit_reason = (
-                self.env["l10n_fr_pa.flow"]._reason_label(current.reason_code)
-                + (f"\n{current.reason_message}" if current.reason_message else "")
-                if current.state == "error"
-                else False
-            )
+            move.l10n_fr_pa_deposit_reason = False
+            if current.state == "error":
+                # stored: in the language of billing, who corrects the invoice
+                lang = move._l10n_fr_pa_activity_user().lang or self.env.lang
+                move.l10n_fr_pa_deposit_reason = self.env["l10n_fr_pa.flow"].with_context(lang=lang)._reason_label(
+                    current.reason_code
+                ) + (f"\n{current.reason_message}" if current.reason_message else "")
             submitted = flows.filtered("submitted_at").mapped("submitted_at")
             move.l10n_fr_pa_deposit_date = min(submitted) if submitted else False
 
@@ -252,6 +257,48 @@ class AccountMove(models.Model):
         self._l10n_fr_pa_check_unlocked()
         return super().button_cancel()
 
+    def action_post(self):
+        """Posting an invoice that breaks the French e-invoicing rules, for a French business
+        customer of a company connected to a platform, needs billing's confirmation (it is then
+        posted, and not deposited: the problems are shown on it). The check reads the file of
+        the posted invoice (its number is part of it): without confirmation, the posting is
+        undone with the error."""
+        res = super().action_post()
+        if not self.env.context.get(CONFIRM_KEY):
+            self._l10n_fr_pa_confirm_post()
+        return res
+
+    def _l10n_fr_pa_confirm_post(self):
+        stopped = self.filtered(
+            lambda move: (
+                move.state == "posted"
+                and move.l10n_fr_pa_deposit_state == "error"
+                and move.sudo().l10n_fr_pa_flow_ids.sorted("id")[-1:].reason_code == STOPPED
+            )
+        )
+        if not stopped:
+            return
+        text = "\n".join(
+            f"{move.display_name}:\n"
+            + "\n".join(
+                f"- {line}"
+                for line in (move.sudo().l10n_fr_pa_flow_ids.sorted("id")[-1].reason_message or "").splitlines()
+            )
+            for move in stopped
+        )
+        action = self.env.ref("l10n_fr_pa_flow.action_account_move_post_invalid_einvoice")
+        raise RedirectWarning(
+            self.env._(
+                "These invoices break the French e-invoicing rules: the platform would refuse them, so they "
+                "would not be deposited.\n%(problems)s\nCorrect them before posting, or post them anyway and "
+                "correct them afterwards.",
+                problems=text,
+            ),
+            action.id,
+            self.env._("Post Anyway"),
+            additional_context={"active_model": "account.move", "active_ids": self.ids, "active_id": self[:1].id},
+        )
+
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         posted.filtered(lambda move: move._l10n_fr_pa_to_deposit())._l10n_fr_pa_enqueue()
@@ -290,9 +337,13 @@ class AccountMove(models.Model):
         """Whether the invoice goes through the company's platform: a posted customer invoice or
         credit note of a French company, to a French business customer (B2B e-invoicing)."""
         self.ensure_one()
+        return self.state == "posted" and self._l10n_fr_pa_goes_to_platform()
+
+    def _l10n_fr_pa_goes_to_platform(self):
+        """Whether the invoice, once posted, is deposited on the company's platform."""
+        self.ensure_one()
         return bool(
             self.move_type in ("out_invoice", "out_refund")
-            and self.state == "posted"
             and self.company_id._l10n_fr_pa_ready()
             and self.commercial_partner_id._l10n_fr_pa_is_french_business()
         )
@@ -308,6 +359,92 @@ class AccountMove(models.Model):
             )
         )
 
+    def _l10n_fr_pa_check_einvoice(self, xml=None):
+        """[(rule id, message)]: what the invoice's e-invoice (the CII XML ``xml``, by default
+        the one account_edi_ubl_cii produces now) breaks of the rules a platform applies (XSD,
+        EN 16931 / Factur-X, FNFE BR-FR), each with what billing must correct, in the user's
+        language. Empty when the file passes."""
+        self.ensure_one()
+        if xml is None:
+            xml, __ = self.env["account.edi.xml.cii"]._export_invoice(self)
+        french_business = bool(
+            self.company_id.country_code == "FR" and self.commercial_partner_id._l10n_fr_pa_is_french_business()
+        )
+        return [
+            (rule, self._l10n_fr_pa_einvoice_message(what, values))
+            for rule, what, values in check_cii(xml, french_business)
+        ]
+
+    def _l10n_fr_pa_check_einvoice_for_billing(self, xml=None):
+        """``_l10n_fr_pa_check_einvoice`` in the language of billing, who corrects the invoice
+        (the deposit may run in the scheduled action's language)."""
+        self.ensure_one()
+        lang = self._l10n_fr_pa_activity_user().lang or self.env.lang
+        return self.with_context(lang=lang)._l10n_fr_pa_check_einvoice(xml)
+
+    def _l10n_fr_pa_einvoice_message(self, what, values):
+        """Billing's words for a finding of ``check_cii``: what is wrong, and what to correct."""
+        _ = self.env._
+        lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        line = values.get("line")
+        index = int(line) - 1 if line and line.isdigit() else -1
+        label = (lines[index].name or lines[index].product_id.display_name or "") if 0 <= index < len(lines) else ""
+        customer = self.commercial_partner_id.display_name
+        messages = {
+            "syntax": lambda: _("The electronic invoice is not readable XML (%(detail)s).", **values),
+            "level": lambda: _(
+                "The electronic invoice declares an unknown profile (%(detail)s): it must be Factur-X EN 16931 "
+                "or EXTENDED.",
+                **values,
+            ),
+            "xsd": lambda: _(
+                "The electronic invoice breaks the Factur-X schema (XSD): %(detail)s. Check the lines, the "
+                "customer and your company's data.",
+                **values,
+            ),
+            "line_name": lambda: _("Line %(line)s has no name: give it a product or a description.", line=line),
+            "line_vat": lambda: _(
+                "Line %(line)s (%(label)s) has no VAT: set its tax (for a sale without VAT, a 0%% tax "
+                "with its exemption reason).",
+                line=line,
+                label=label,
+            ),
+            "total_lines": lambda: _(
+                "The total of the lines (%(found)s) is not the sum of the line amounts (%(expected)s): "
+                "check the lines' taxes and amounts.",
+                **values,
+            ),
+            "total_basis": lambda: _(
+                "The total without VAT (%(found)s) does not match the lines, discounts and charges "
+                "(%(expected)s): every line needs its VAT.",
+                **values,
+            ),
+            "total_grand": lambda: _(
+                "The total with VAT (%(found)s) is not the total without VAT plus the VAT (%(expected)s): "
+                "every line needs its VAT.",
+                **values,
+            ),
+            "total_due": lambda: _(
+                "The amount due (%(found)s) is not the total with VAT less the prepaid amount (%(expected)s).",
+                **values,
+            ),
+            "seller_siren": lambda: _(
+                "Your company has no SIREN: enter its SIRET (or its French VAT number) in the company settings."
+            ),
+            "buyer_siren": lambda: _(
+                "%(customer)s is a French business customer without SIREN: enter its SIRET, or its French VAT "
+                "number, on the customer.",
+                customer=customer,
+            ),
+            "buyer_address": lambda: _(
+                "The electronic invoicing address of %(customer)s (%(found)s) must be its SIREN in the French "
+                "directory (scheme 0225): correct the customer's electronic address, or its SIRET.",
+                customer=customer,
+                found=values.get("found") or _("none"),
+            ),
+        }
+        return messages[what]()
+
     def _l10n_fr_pa_enqueue(self):
         """Queue the deposit of the invoices (no network call here: the cron deposits). A
         rejected deposit is replaced by a new flow with a new trackingId."""
@@ -318,6 +455,7 @@ class AccountMove(models.Model):
             flow_model.search(
                 [("move_id", "in", self.ids), ("flow_type", "=", "CustomerInvoice"), ("state", "=", "error")]
             ).write({"state": "cancelled"})
+            problems = {move: move._l10n_fr_pa_check_einvoice_for_billing() for move in self}
             flows = flow_model.create(
                 [
                     {
@@ -330,7 +468,11 @@ class AccountMove(models.Model):
                     for move in self
                 ]
             )
-        self.env.ref("l10n_fr_pa_flow.ir_cron_l10n_fr_pa_deposit")._trigger()
+            for flow in flows:
+                if problems[flow.move_id]:
+                    flow._stopped(problems[flow.move_id])
+        if flows.filtered(lambda flow: flow.state == "queued"):
+            self.env.ref("l10n_fr_pa_flow.ir_cron_l10n_fr_pa_deposit")._trigger()
         return flows
 
     def _l10n_fr_pa_invoice_file(self, syntax):
@@ -397,6 +539,19 @@ class AccountMove(models.Model):
         )
         self._l10n_fr_pa_alert(
             body, self.env._("Platform rejected %(invoice)s: correct it, then Deposit Again", invoice=self.name)
+        )
+
+    def _l10n_fr_pa_deposit_stopped(self, flow):
+        """The invoice breaks the rules a platform applies: it was not deposited; say which
+        rules and what to correct on the invoice, with an activity."""
+        move = self.with_context(lang=self._l10n_fr_pa_activity_user().lang or self.env.lang)
+        body = Markup("%s<br/>%s") % (
+            flow.with_env(move.env)._reason_label(STOPPED),
+            Markup("<br/>").join((flow.reason_message or "").splitlines()),
+        )
+        move._l10n_fr_pa_alert(
+            body,
+            move.env._("%(invoice)s not deposited: correct it, then Deposit Again", invoice=self.name),
         )
 
     def _l10n_fr_pa_alert(self, body, summary):

@@ -1,6 +1,7 @@
 import base64
 import hashlib
 import hmac
+import io
 import json
 import logging
 import uuid
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
+from odoo.tools.pdf import OdooPdfFileReader, PdfReadError
 
 from ..tools.pa_client import PaError
 from ..tools.trusted import pa_trusted
@@ -22,6 +24,8 @@ ALREADY_EXISTING = "AlreadyExistingFlow"
 # the key of the signature checked for a company that has no webhook secret (never a match): the
 # refusal costs the same as for a wrong signature
 WEBHOOK_NO_SECRET = "no webhook secret"
+# the reason of a deposit stopped before it left: the invoice breaks the rules a platform applies
+STOPPED = "InvoiceRulesError"
 FLOW_TYPES = [
     ("CustomerInvoice", "Customer Invoice"),
     ("CustomerInvoiceLC", "Customer Invoice Lifecycle"),
@@ -110,6 +114,8 @@ class L10nFrPaFlow(models.Model):
                 if not self.file:
                     with self.env.cr.savepoint():
                         self._prepare_file()
+                    if self.state != "queued":
+                        return  # stopped: the file breaks the rules, it does not leave
                 with self.env.cr.savepoint():
                     self._deposit_attempt()
             except PaError as error:
@@ -150,9 +156,14 @@ class L10nFrPaFlow(models.Model):
         self._deposited(answer.get("flowId"), answer.get("submittedAt"), ack.get("status") or "Pending", "sent")
 
     def _prepare_file(self):
-        """Build the file of the flow once: its retries send the same bytes."""
+        """Build the file of the flow once: its retries send the same bytes. An invoice whose
+        file breaks the rules a platform applies is stopped here: it never leaves."""
         if self.flow_type == "CustomerInvoice":
             name, content, syntax = self.move_id._l10n_fr_pa_invoice_file(self.company_id.l10n_fr_pa_flow_syntax)
+            problems = self.move_id._l10n_fr_pa_check_einvoice_for_billing(self._invoice_xml(content, syntax))
+            if problems:
+                self._stopped(problems)
+                return
             profile = "CIUS"
         else:
             name, content = self.move_id._l10n_fr_pa_collection_file(self)
@@ -166,6 +177,34 @@ class L10nFrPaFlow(models.Model):
                 "flow_profile": profile,
             }
         )
+
+    @api.model
+    def _invoice_xml(self, content, syntax):
+        """The CII XML of an invoice file: the file itself, or the one a Factur-X PDF embeds."""
+        if syntax == "CII":
+            return content
+        try:
+            reader = OdooPdfFileReader(io.BytesIO(content), strict=False)
+            return next((xml for name, xml in reader.getAttachments() if name == "factur-x.xml"), b"")
+        except (ValueError, PdfReadError):
+            return b""
+
+    def _stopped(self, problems):
+        """The invoice breaks the rules a platform applies (``problems``: [(rule id, message)]):
+        the flow is recorded rejected without any call to the platform, and billing told what
+        to correct. The invoice is not held by the platform: it may be reset to draft."""
+        self.write(
+            {
+                "state": "error",
+                "ack_status": False,
+                "reason_code": STOPPED,
+                "reason_message": "\n".join(f"{rule} : {message}" for rule, message in problems),
+                "next_try": False,
+            }
+        )
+        self._log_attempt("stopped", self.reason_message)
+        if self.move_id:
+            self.move_id._l10n_fr_pa_deposit_stopped(self)
 
     def _log_attempt(self, outcome, message="", http_status=0):
         self.env["l10n_fr_pa.flow.attempt"].create(
@@ -266,6 +305,11 @@ class L10nFrPaFlow(models.Model):
             "InvoiceLCRuleError": _("The status message breaks a rule of the standard."),
             "InvoiceLCAccessDenied": _("The platform does not allow this company to send this status."),
             "InvoiceLCAmountError": _("The amount is not consistent with the invoice's VAT."),
+            STOPPED: _(
+                "Not deposited: the electronic invoice breaks the French e-invoicing rules below, and the "
+                "platform would refuse it. Correct the invoice (reset it to draft, or issue a credit note), "
+                "then Deposit Again."
+            ),
         }
         return labels.get(code) or _("Rejected by the platform (%(code)s).", code=code or "?")
 

@@ -19,6 +19,7 @@ class L10nFrPaFlowAttempt(models.Model):
             ("rejected", "Rejected"),
             ("retry", "To Retry"),
             ("auth", "Access Refused"),
+            ("stopped", "Stopped Before Deposit"),
         ],
         required=True,
         readonly=True,

@@ -164,7 +164,9 @@ class TestDeposit(PaCommon):
         move = self.post_invoice()
         writer = OdooPdfFileWriter()
         writer.cloneReaderDocumentRoot(OdooPdfFileReader(io.BytesIO(blank_pdf()), strict=False))
-        writer.addAttachment("factur-x.xml", b"<rsm:CrossIndustryInvoice/>", subtype="text/xml")
+        # a valid one: the file that leaves is checked (test_einvoice_checks)
+        xml = self.env["account.edi.xml.cii"]._export_invoice(move)[0]
+        writer.addAttachment("factur-x.xml", xml, subtype="text/xml")
         buffer = io.BytesIO()
         writer.write(buffer)
         sent = buffer.getvalue()
