@@ -1,1 +1,2 @@
 from . import test_pa_bridge
+from . import test_einvoice_checks
