@@ -1,5 +1,4 @@
 from datetime import date, datetime
-from unittest.mock import patch
 
 from freezegun import freeze_time
 from lxml import etree
@@ -7,44 +6,17 @@ from lxml import etree
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.field_intervention_invoice.tests.common import FieldInterventionInvoiceCommon
-from odoo.addons.l10n_fr_pa_flow.tests.common import BASE_URL, TOKEN_URL, FakePa
-from odoo.addons.l10n_fr_pa_flow.tools import pa_client
 from odoo.addons.l10n_fr_pa_flow.tools.einvoice_check import NS
+
+from .common import FieldInterventionPaCommon
 
 BUYER = "//ram:ApplicableHeaderTradeAgreement/ram:BuyerTradeParty"
 
 
 @tagged("-at_install", "post_install")
-class TestInterventionEinvoiceChecks(FieldInterventionInvoiceCommon):
+class TestInterventionEinvoiceChecks(FieldInterventionPaCommon):
     """Intervention invoices, with the suite's Factur-X data, pass the checks before deposit,
     or are stopped."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company.write(
-            {
-                "l10n_fr_pa_enabled": True,
-                "l10n_fr_pa_base_url": BASE_URL,
-                "l10n_fr_pa_token_url": TOKEN_URL,
-                "l10n_fr_pa_client_id": "client",
-                "l10n_fr_pa_client_secret": "secret",
-                "l10n_fr_pa_flow_syntax": "CII",
-                "fi_billing_user_id": cls.billing.id,
-            }
-        )
-        cls.env["res.company"].search([("id", "!=", cls.company.id)]).l10n_fr_pa_enabled = False
-
-    def setUp(self):
-        super().setUp()
-        pa_client._TOKENS.clear()
-        self.pa = FakePa()
-        pa = self.pa
-        self.startPatcher(
-            patch.object(pa_client.PaClient, "_http", lambda client, method, url, **kw: pa(client, method, url, **kw))
-        )
-        self.startPatcher(patch.object(type(self.env["ir.cron"]), "_trigger", lambda self, at=None: None))
 
     def _draft_invoice(self, customer=None):
         with freeze_time(datetime(2026, 3, 2, 10, 0)):

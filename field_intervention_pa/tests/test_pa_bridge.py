@@ -1,5 +1,4 @@
 from datetime import date, datetime
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -7,43 +6,17 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from odoo.addons.field_intervention_invoice.tests.common import FieldInterventionInvoiceCommon
-from odoo.addons.l10n_fr_pa_flow.tests.common import BASE_URL, TOKEN_URL, FakePa
-from odoo.addons.l10n_fr_pa_flow.tools import pa_client
+from .common import FieldInterventionPaCommon
 
 
 @tagged("-at_install", "post_install")
-class TestPaBridge(FieldInterventionInvoiceCommon):
+class TestPaBridge(FieldInterventionPaCommon):
     """Invoices born from interventions on their way to cash through the (fake) platform."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write(
-            {
-                "l10n_fr_pa_enabled": True,
-                "l10n_fr_pa_base_url": BASE_URL,
-                "l10n_fr_pa_token_url": TOKEN_URL,
-                "l10n_fr_pa_client_id": "client",
-                "l10n_fr_pa_client_secret": "secret",
-                "l10n_fr_pa_flow_syntax": "CII",
-                "l10n_fr_pa_poll_cursor": False,
-                "fi_billing_user_id": cls.billing.id,
-                "fi_pa_stuck_days": 5,
-            }
-        )
-        # the test company is the one connected here (the database's others, the demo's, are not)
-        cls.env["res.company"].search([("id", "!=", cls.company.id)]).l10n_fr_pa_enabled = False
-
-    def setUp(self):
-        super().setUp()
-        pa_client._TOKENS.clear()
-        self.pa = FakePa()
-        pa = self.pa
-        self.startPatcher(
-            patch.object(pa_client.PaClient, "_http", lambda client, method, url, **kw: pa(client, method, url, **kw))
-        )
-        self.startPatcher(patch.object(type(self.env["ir.cron"]), "_trigger", lambda self, at=None: None))
+        cls.company.fi_pa_stuck_days = 5
 
     def _deposited_invoice(self, day):
         with freeze_time(datetime(2026, 3, day, 10, 0)):
