@@ -168,7 +168,7 @@ class WebSession:
         body = response.json()
         if "error" in body:
             raise RpcError(body["error"])
-        return body["result"]
+        return body.get("result")  # a method that returns None: no "result" in the answer
 
     def call_kw(self, model, method, args, kwargs=None, timeout=120):
         return self.call(

@@ -26,6 +26,15 @@ States of the fixture interventions (one of each, all of the same customer and t
 ``signed`` (not invoiced yet), ``disputed`` (refused by the customer), ``cancel``. Models
 without a report state have one fixture record (state ``any``).
 
+The invoice of an intervention (``account.move``) has its own states (``INVOICE_STATES``): a
+draft; posted before any deposit; deposited on the approved platform (l10n_fr_pa_flow) and still
+queued; deposited and accepted; rejected by the platform (Error acknowledgement); deposited,
+then rejected by a 213 Rejetée. Core's lifecycle (``CORE_FIELDS``, ``CORE_METHODS``,
+``REVERSAL``) is probed there too.
+
+The platform's webhook (``WEBHOOK``) and the phone's sync API (``PHONE_API``, ``SYNC``) are
+probed as well, per role (``public``: no session) and per state of the interventions.
+
 A rule is ``{role: states}``: the role may do it in these states, nobody else anywhere.
 """
 
@@ -34,6 +43,13 @@ ANY = ("any",)
 ROLES = ("tech_own", "tech_other", "manager", "billing", "portal_own", "portal_other")
 EDITABLE = ("draft", "in_progress")  # the report content is locked from done on
 CUSTOMER_STATES = ("done", "signed", "disputed")
+# the invoice of an intervention (fixture of account.move): see the module's docstring
+INVOICE_STATES = ("draft", "posted", "queued", "deposited", "rejected", "rejected_213")
+INVOICE_HELD = ("queued", "deposited")  # the platform holds it: final, a credit note corrects it
+INVOICE_FREE = ("posted", "rejected", "rejected_213")  # posted, not held by the platform
+INVOICE_POSTED = INVOICE_STATES[1:]
+# models whose fixtures have states of their own
+AXES = {"account.move": INVOICE_STATES}
 
 
 def may(*roles, states=STATES):
@@ -369,15 +385,23 @@ METHODS = {
         "action_view_interventions": may("tech_own", "manager", states=ANY),
     },
     "project.project": {"action_view_interventions": may("tech_own", "manager", states=ANY)},
-    # the invoice of a signed intervention, in draft: billing's (story and invoice tests)
+    # the invoice of an intervention in each state of its life (INVOICE_STATES): billing's
     "account.move": {
-        "action_fi_post_clean": may("billing", states=ANY),
-        "action_fi_recheck": may("billing", states=ANY),
-        "action_fi_view_interventions": may("billing", states=ANY),
-        "button_cancel": may("billing", states=ANY),
-        "button_draft": NOBODY,  # only a posted or cancelled invoice goes back to draft
+        "action_fi_post_clean": may("billing", states=("draft",)),  # posts the clean drafts only
+        "action_fi_recheck": may("billing", states=INVOICE_STATES),  # a posted one is left as it is
+        # the window action on the invoice's interventions, to whoever reads the invoice: the
+        # customer reads its posted invoices on the portal (the action names the ids of its own
+        # interventions, which its portal lists; it opens nothing for a portal user)
+        "action_fi_view_interventions": {
+            **may("billing", states=INVOICE_STATES),
+            **may("portal_own", states=INVOICE_POSTED),
+        },
+        # core's cancellation and reset to draft (overridden by our addons): never once the
+        # platform holds the invoice (queued or deposited), again once it refused it
+        "button_cancel": may("billing", states=("draft", *INVOICE_FREE)),
+        "button_draft": may("billing", states=INVOICE_FREE),  # core: a draft is no reset
         # billing queues the (re-)deposit; on an invoice not concerned it changes nothing
-        "action_l10n_fr_pa_deposit": may("billing", states=ANY),
+        "action_l10n_fr_pa_deposit": may("billing", states=INVOICE_STATES),
     },
     # testing the platform connection: accounting administrators (not a probed role)
     "res.config.settings": {"action_l10n_fr_pa_test_connection": NOBODY},
@@ -399,7 +423,13 @@ MUTATING = {
     },
     "field.intervention.sign.wizard": {"action_confirm"},
     "field.intervention.sign.request": {"action_send"},
-    "account.move": {"action_fi_post_clean", "button_cancel"},
+    # the invoice's: {method: the states in which it changes the invoice}
+    "account.move": {
+        "action_fi_post_clean": ("draft",),
+        "button_cancel": INVOICE_STATES,
+        "button_draft": INVOICE_STATES,
+        "action_l10n_fr_pa_deposit": INVOICE_FREE,  # queues a deposit (not concerned elsewhere)
+    },
 }
 
 # portal routes for a visitor holding the token of the fixture in each state (logged out)
@@ -410,4 +440,66 @@ ROUTES = {
     "signed_pdf": ("signed",),
     "sign": ("done",),
     "refuse": ("done",),
+}
+
+# --- core's lifecycle of the invoice of an intervention (issue 20) ------------------------------
+# Core's fields of account.move, written as each role with a new value (a write of the value a
+# field already has changes nothing, locked or not): {field: rule}. The matrix holds the values.
+CORE_FIELDS = {
+    "account.move": {
+        # a header field of the deposited invoice (core lets billing change it on a posted one)
+        "ref": may("billing", states=("draft", *INVOICE_FREE)),
+        # the price of a line times ten: core refuses it on any posted invoice
+        "invoice_line_ids": may("billing", states=("draft",)),
+        # core's field, which billing writes as on any Odoo (the payment widget does): it is no
+        # collection, the 212 Encaissée declares what reconciled payments brought in; the matrix
+        # checks that the write declares nothing to the platform (COLLECTION)
+        "payment_state": may("billing", states=INVOICE_STATES),
+    },
+}
+# nobody's write of payment_state declares a collection (no 212 queued, nothing to declare)
+COLLECTION = NOBODY
+# core's public methods of account.move (not in the registry dump: core defines them)
+CORE_METHODS = {
+    "account.move": {
+        # the credit note wizard's window action, to whoever reads the invoice (the customer
+        # reads its posted invoices on the portal): no data, no change; the wizard itself is
+        # billing's (REVERSAL)
+        "action_reverse": {**may("billing", states=INVOICE_STATES), **may("portal_own", states=INVOICE_POSTED)},
+    },
+}
+# the credit note: the account.move.reversal wizard (create, refund_moves) of a posted invoice,
+# held by the platform or not (it is how a deposited invoice is corrected)
+REVERSAL = may("billing", states=INVOICE_POSTED)
+
+# --- the approved platform's webhook (l10n_fr_pa_flow/controllers/main.py) -------------------
+# Only the platform, with the company's secret, is answered 200. A callback without a signature,
+# with a wrong or malformed one, or for an unknown company is refused with one same answer
+# (WEBHOOK_REFUSED), whatever the session cookie it carries; a body over the cap (64 KiB) or
+# without a length is refused before it is read (413, 411: the same answer for every company).
+# None changes anything or makes the server call the platform.
+WEBHOOK_REFUSED = 403
+
+# --- the phone's API (field_intervention_mobile/controllers/api.py) ---------------------------
+PHONE_ROLES = (*ROLES, "public")
+# who may call /day and /sync at all (others: the whole request refused, nothing stored)
+PHONE_API = may("tech_own", "tech_other", "manager", states=ANY)
+# which role's operation is applied (``ok``), on the fixture intervention of each state; anywhere
+# else it is answered ``conflict`` or ``error``, changes nothing and names no intervention the
+# role may not see. The technician's own phone, the dispatcher's too (the model's rules: CONTENT)
+SYNC = {
+    "start": may("tech_own", "manager", states=("draft",)),
+    "pause": may("tech_own", "manager", states=("in_progress",)),
+    "resume": NOBODY,  # the in_progress fixture's timer runs, the others have none to resume
+    "stop": may("tech_own", "manager", states=("in_progress",)),
+    "set_text": CONTENT,
+    "set_checklist": CONTENT,
+    "add_part": CONTENT,
+    "remove_part": CONTENT,
+    "add_photo": CONTENT,
+    # a done report is answered "already done" (applied, changes nothing); a running timer
+    # refuses Done, as the button does
+    "done": may("tech_own", "manager", states=("draft", "done")),
+    # the customer's offline signature of the content the phone showed (done first if a draft)
+    "sign": may("tech_own", "manager", states=("draft", "done")),
 }

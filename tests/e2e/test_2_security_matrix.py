@@ -12,23 +12,40 @@ or the browser console makes it:
 - unlink the fixture (or a fresh copy when the role may), as each role, in each state;
 - call every public method on the fixture (or a fresh copy when the call changes it);
 - the same without a session (public visitor), and the portal routes with the customer's token
-  of each state, logged out and logged in as an employee.
+  of each state, logged out and logged in as an employee;
+- core's lifecycle of the invoice of an intervention in each of its states (draft, posted,
+  queued for the approved platform, deposited, rejected by the platform, rejected by a 213): its
+  reset to draft and cancellation, a header field, a line's price and ``payment_state`` written,
+  the credit note (the reversal wizard), as each role; the invoices are deposited on the PA
+  simulator (setup/pa_simulator.py);
+- the platform's webhook: no signature, a wrong one, an unknown company, a body over the cap or
+  without a length, with each role's session cookie;
+- the phone's API (/day, /sync), as each role and without a session: every operation type on
+  the intervention of each state, replays of an operation (later, twice in a batch, twice at
+  once, by another user), operations naming another technician's intervention, part or
+  checklist item, or a product the technician may not use.
 
 A probe the policy refuses must come back as a clean refusal (AccessError, UserError,
 ValidationError, MissingError) and change nothing; one it permits must succeed. The test ends
 with the line ``N probes, 0 leaks``.
 """
 
+import hashlib
+import hmac
 import json
 import os
 import pathlib
 import re
 import subprocess
+import threading
 
 import pytest
+import requests
 
+from ..pa_client import Pa, PaSimulator
 from . import policy
 from .clients import RpcError, WebSession, photo_jpeg, signature_png
+from .test_7_pa import COMPANY_SIREN, emit, run_deposits
 from .world import PASSWORD, utc
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
@@ -49,6 +66,15 @@ GROWING = {
     ("field.intervention", "sign_event_ids"),
 }
 WIZARDS = ("field.intervention.sign.wizard", "field.intervention.sign.request")
+WEBHOOK_SECRET = "matrix-webhook-secret"
+SYNC_PATH = "/field_intervention/app/api/sync"
+DAY_PATH = "/field_intervention/app/api/day"
+# the operations of the phone that change the report's content, probed together on one report
+CONTENT_OPS = ("set_text", "set_checklist", "add_part", "remove_part", "add_photo")
+UNKNOWN_ID = 10**9
+# core fields of the invoice a permitted probe writes on a fresh invoice (the others are written
+# back as they were by the ERP right after the probe)
+FRESH_CORE_FIELDS = ("invoice_line_ids",)
 AGGREGATES = ("field.intervention.invoice.report", "field.intervention.invoice.kpi")
 LINE_FIELD = {
     "field.intervention.time": "time_ids",
@@ -143,11 +169,15 @@ class Matrix:
     """The fixture: users of each role, one intervention per state with its lines, the evidence
     and the invoice of signed ones, the wizards; built over XML-RPC by the company's ERP."""
 
-    def __init__(self, world, erp, server):
-        self.world, self.erp, self.server = world, erp, server
+    def __init__(self, world, erp, server, pg, workdir):
+        self.world, self.erp, self.server, self.pg, self.workdir = world, erp, server, pg, workdir
         self.tag = world.tag
         self.cleanup = []  # (model, id) created by permitted probes, removed at the end
         self.minute = 0
+        self.simulator = None
+        self.fresh_invoices = {}  # state -> invoices that permitted probes may change
+        self.keys = 0
+        self.facts, self.prices = {}, {}  # of the invoices (probe_invoice_core)
 
     # -- users and sessions -------------------------------------------------------------
     def build(self):
@@ -291,17 +321,16 @@ class Matrix:
             for state in ("signed", "disputed"):
                 ids = erp(model, "search", [("intervention_id", "=", self.interventions[state])], limit=1)
                 self.records[model][state] = ids[0]
-        # an intervention signed and invoiced by billing: its invoice and invoice line
-        invoiced = self.make("signed")
-        self.sessions["billing"].call_button("field.intervention", "action_fi_create_invoice", [invoiced])
-        line = erp("account.move.line", "search", [("intervention_id", "=", invoiced), ("fi_invoice_claim", "=", True)])
-        move = erp("account.move.line", "read", line, ["move_id"])[0]["move_id"][0]
+        # interventions signed and invoiced by billing: their invoices in each state of their life
+        # (one fixture each, and fresh ones for the permitted probes that change an invoice)
+        invoices, lines = self._build_invoices()
         timesheet = erp(
             "account.analytic.line", "search", [("intervention_id", "=", self.interventions["done"])], limit=1
         )
+        for state, invoice in invoices.items():
+            self.records["account.move"][state] = invoice
         single = {
-            "account.move": move,
-            "account.move.line": line[0],
+            "account.move.line": lines[invoices["draft"]],
             "account.analytic.line": timesheet[0],
             "project.task": self.task,
             "project.project": self.project,
@@ -326,6 +355,114 @@ class Matrix:
         for state, intervention in self.interventions.items():
             url = erp("field.intervention", "get_portal_url", [intervention])
             self.tokens[state] = re.search(r"access_token=([\w-]+)", url).group(1)
+
+    # -- the invoice of an intervention in each state, the approved platform ----------------------
+    def fresh_needs(self):
+        """How many fresh invoices of each state billing's permitted probes that change an
+        invoice use (policy.MUTATING, policy.CORE_FIELDS)."""
+        needs = dict.fromkeys(policy.INVOICE_STATES, 0)
+        for method, states in policy.MUTATING["account.move"].items():
+            for state in states:
+                if allowed(policy.METHODS["account.move"].get(method, {}), "billing", state):
+                    needs[state] += 1
+        for field, rule in policy.CORE_FIELDS["account.move"].items():
+            if field in FRESH_CORE_FIELDS:
+                for state in policy.INVOICE_STATES:
+                    needs[state] += allowed(rule, "billing", state)
+        return needs
+
+    def _build_invoices(self):
+        """The fixture invoice of each state, and the fresh ones: interventions signed on the
+        device, invoiced by billing; posted before the platform is set up ("posted"), then
+        deposited on the PA simulator (accepted, rejected by an Error acknowledgement, or
+        accepted and then refused by a 213 Rejetée pushed by its webhook) or left queued."""
+        erp = self.erp
+        wanted = {state: 1 + count for state, count in self.fresh_needs().items()}
+        interventions = [self.make("signed") for __ in range(sum(wanted.values()))]
+        billing = self.sessions["billing"]
+        by_state, lines = {}, {}
+        for state, count in wanted.items():
+            for __ in range(count):
+                intervention = interventions.pop()
+                billing.call_button("field.intervention", "action_fi_create_invoice", [intervention])
+                line = erp(
+                    "account.move.line",
+                    "search",
+                    [("intervention_id", "=", intervention), ("fi_invoice_claim", "=", True)],
+                )
+                invoice = erp("account.move.line", "read", line, ["move_id"])[0]["move_id"][0]
+                by_state.setdefault(state, []).append(invoice)
+                lines[invoice] = line[0]
+        erp("res.company", "write", [self.world.company_id], {"l10n_fr_pa_enabled": False})
+        erp("account.move", "action_post", by_state["posted"])  # before any platform
+        self.pa = self._start_platform()
+        rejected = by_state["rejected"]
+        self.pa.control("mode", {"mode": "reject", "count": len(rejected), "reasonCode": "InvalidSchema"})
+        erp("account.move", "action_post", rejected)
+        run_deposits(self.world, self.pg)
+        accepted = by_state["deposited"] + by_state["rejected_213"]
+        erp("account.move", "action_post", accepted)
+        run_deposits(self.world, self.pg)
+        for invoice in erp("account.move", "read", by_state["rejected_213"], ["name"]):
+            emit(self.pa, invoice["name"], 213, webhook=True, reasonCode="DOUBLON", reason="Facture en double")
+        erp("account.move", "action_post", by_state["queued"])  # no deposit runs from here on
+        expected = {
+            "draft": ("draft", False, False),
+            "posted": ("posted", False, False),
+            "queued": ("posted", "queued", False),
+            "deposited": ("posted", "sent", False),
+            "rejected": ("posted", "error", False),
+            "rejected_213": ("posted", "sent", "213"),
+        }
+        for state, invoices in by_state.items():
+            fields = ["state", "l10n_fr_pa_deposit_state", "l10n_fr_pa_status"]
+            for row in erp("account.move", "read", invoices, fields):
+                found = (row["state"], row["l10n_fr_pa_deposit_state"], row["l10n_fr_pa_status"])
+                if state != "rejected_213":
+                    found = (*found[:2], False)
+                assert found == expected[state], (state, row)
+            self.fresh_invoices[state] = invoices[1:]
+        return {state: invoices[0] for state, invoices in by_state.items()}, lines
+
+    def _start_platform(self):
+        """The PA simulator, and the company's connection to it (as test_7_pa's, in CII: no PDF
+        to render); its webhook signed with WEBHOOK_SECRET."""
+        erp, world = self.erp, self.world
+        self.webhook_url = f"{self.server.url}/l10n_fr_pa_flow/webhook/{world.company_id}"
+        self.simulator = PaSimulator(
+            self.workdir,
+            client_id="odoo-matrix",
+            client_secret="matrix-client-secret",
+            webhook_url=self.webhook_url,
+            webhook_secret=WEBHOOK_SECRET,
+        )
+        self.simulator.start()
+        company = erp("res.company", "read", [world.company_id], ["company_registry"])[0]
+        erp(
+            "res.company",
+            "write",
+            [world.company_id],
+            {
+                "company_registry": company["company_registry"] or COMPANY_SIREN,
+                "l10n_fr_pa_enabled": True,
+                "l10n_fr_pa_base_url": self.simulator.url,
+                "l10n_fr_pa_token_url": f"{self.simulator.url}/oauth/token",
+                "l10n_fr_pa_client_id": "odoo-matrix",
+                "l10n_fr_pa_client_secret": "matrix-client-secret",
+                "l10n_fr_pa_webhook_secret": WEBHOOK_SECRET,
+                "l10n_fr_pa_flow_syntax": "CII",
+                "fi_billing_user_id": world.billing,
+            },
+        )
+        client = Pa(self.simulator.url)
+        client.siren = erp("res.company", "read", [world.company_id], ["company_registry"])[0]["company_registry"]
+        return client
+
+    def close(self):
+        """The platform off again (what the matrix left queued is deposited by later tests)."""
+        if self.simulator:
+            self.erp("res.company", "write", [self.world.company_id], {"l10n_fr_pa_enabled": False})
+            self.simulator.stop()
 
     def mobile_op(self):
         """An operation the technician's phone app sent (a start on the cancelled report: a
@@ -359,6 +496,16 @@ class Matrix:
             vals.update({"signer_name": "Claire Syndic", "signature": signature_png(4)})
         return self.sessions[role].call_kw(model, "create", [vals])
 
+    def phone(self, role, new_session=False):
+        """The phone app of ``role`` (a new login when ``new_session``)."""
+        if new_session:
+            session = WebSession(self.server.url, self.server.database)
+            session.authenticate(self.logins[role], PASSWORD)
+            phone = Phone(self, role)
+            phone.session, phone.uid = session, session.uid
+            return phone
+        return Phone(self, role)
+
     def record_for(self, model, state, role):
         """The fixture a role's write probes target: a signing screen is its creator's only (the
         technician's fixture), so the dispatcher, who opens his own, writes on his own."""
@@ -368,6 +515,8 @@ class Matrix:
 
     # -- helpers of the probes -------------------------------------------------------------
     def axis(self, model):
+        if model in policy.AXES:
+            return policy.AXES[model]
         return (
             policy.STATES
             if model in self.records and any(s in self.records[model] for s in policy.STATES)
@@ -413,8 +562,12 @@ class Matrix:
 
 
 @pytest.fixture(scope="module")
-def matrix(world, erp, server):
-    return Matrix(world, erp, server).build()
+def matrix(world, erp, server, pg, tmp_path_factory):
+    built = Matrix(world, erp, server, pg, tmp_path_factory.mktemp("matrix"))
+    try:
+        yield built.build()
+    finally:
+        built.close()
 
 
 def probe_coverage(matrix, ledger):
@@ -536,7 +689,17 @@ def fresh(matrix, model, state):
         return matrix.own_wizard(model, matrix.make("done"))
     if model == "field.intervention.checklist.template":
         return matrix.erp(model, "create", {"project_id": matrix.project, "name": "Jetable"})
+    if model == "account.move":
+        return matrix.fresh_invoices[state].pop()
     raise AssertionError(f"no fresh {model}")
+
+
+def mutates(model, method, state):
+    """Whether a permitted call of ``method`` changes the record (policy.MUTATING)."""
+    mutating = policy.MUTATING.get(model, ())
+    if isinstance(mutating, dict):
+        return state in mutating.get(method, ())
+    return method in mutating
 
 
 def probe_unlinks(matrix, ledger, role):
@@ -569,9 +732,7 @@ def probe_methods(matrix, ledger, role):
                 continue
             for state in matrix.axis(model):
                 expected = allowed(rule, role, state)
-                if expected and method in policy.MUTATING.get(model, ()):
-                    if model == "account.move":
-                        continue  # billing posts and cancels the invoice in the story and invoice tests
+                if expected and mutates(model, method, state):
                     record = fresh(matrix, model, state)
                 else:
                     record = matrix.records.get(model, {}).get(state)
@@ -594,6 +755,457 @@ def probe_methods(matrix, ledger, role):
                         "ok" if "access_token=" in result else "refused",
                         result,
                     )
+
+
+# --- core's lifecycle of the invoice of an intervention ------------------------------------------
+def core_value(matrix, field, record):
+    """A new value of a core field of the invoice ``record``, in the form write() takes."""
+    if field == "ref":
+        return f"Sonde {matrix.tag}"
+    if field == "payment_state":
+        return "paid"
+    if field == "invoice_line_ids":  # the price of its first line, times ten
+        if record in matrix.prices:
+            return matrix.prices[record]
+        erp = matrix.erp
+        line = erp("account.move.line", "search", [("move_id", "=", record), ("display_type", "=", "product")], limit=1)
+        price = erp("account.move.line", "read", line, ["price_unit"])[0]["price_unit"]
+        matrix.prices[record] = [(1, line[0], {"price_unit": price * 10})]
+        return matrix.prices[record]
+    raise AssertionError(f"no value for account.move.{field}")
+
+
+def invoice_facts(matrix, record, cached=False):
+    """What a refused probe on the invoice must leave as it was (core's side); ``cached``: as
+    last read (a refused probe changes nothing, a permitted one is undone or has a fresh invoice)."""
+    if cached and record in matrix.facts:
+        return matrix.facts[record]
+    fields = ["state", "ref", "payment_state", "amount_total", "l10n_fr_pa_collection_delta", "journal_id"]
+    row = matrix.erp("account.move", "read", [record], fields)[0]
+    matrix.facts[record] = {name: row[name] for name in fields}
+    return matrix.facts[record]
+
+
+def probe_invoice_core(matrix, ledger, role):
+    """Core's fields and methods of the invoice, the credit note, in each state of the invoice."""
+    session, erp = matrix.sessions[role], matrix.erp
+    for field, rule in policy.CORE_FIELDS["account.move"].items():
+        for state in policy.INVOICE_STATES:
+            expected = allowed(rule, role, state)
+            if expected and field in FRESH_CORE_FIELDS:
+                record = fresh(matrix, "account.move", state)
+            else:
+                record = matrix.records["account.move"][state]
+            before = invoice_facts(matrix, record, cached=True)
+            value = core_value(matrix, field, record)
+            label = f"{role} writes account.move.{field} (core) [{state}]"
+            result = attempt(
+                ledger,
+                label,
+                expected,
+                lambda record=record, field=field, value=value: session.call_kw(
+                    "account.move", "write", [[record], {field: value}]
+                ),
+            )
+            after = invoice_facts(matrix, record)
+            if result is None:
+                ledger.record(f"{label}: refused and changed nothing", False, "ok" if after != before else "refused",
+                              f"{before} -> {after}")  # fmt: skip
+                continue
+            if field == "payment_state":
+                delta = after["l10n_fr_pa_collection_delta"]
+                ledger.record(
+                    f"{role}'s written payment_state declares a collection [{state}]",
+                    allowed(policy.COLLECTION, role, state),
+                    "ok" if delta else "refused",
+                    f"collection to declare: {delta}",
+                )
+            if field not in FRESH_CORE_FIELDS:
+                erp("account.move", "write", [record], {field: before[field]})
+                invoice_facts(matrix, record)
+    for method, rule in policy.CORE_METHODS["account.move"].items():
+        for state in policy.INVOICE_STATES:
+            record = matrix.records["account.move"][state]
+            attempt(
+                ledger,
+                f"{role} calls account.move.{method}() (core) [{state}]",
+                allowed(rule, role, state),
+                lambda record=record, method=method: session.call_kw("account.move", method, [[record]]),
+            )
+    for state in policy.INVOICE_STATES:
+        record = matrix.records["account.move"][state]
+        context = {"active_model": "account.move", "active_ids": [record]}
+        journal = invoice_facts(matrix, record, cached=True)["journal_id"][0]
+
+        def reverse(record=record, context=context, journal=journal):
+            # as the wizard's form saves it (its onchange proposes the invoice's journal)
+            vals = {"move_ids": [(6, 0, [record])], "journal_id": journal}
+            wizard = session.call_kw("account.move.reversal", "create", [vals], {"context": context})
+            return session.call_kw("account.move.reversal", "refund_moves", [[wizard]], {"context": context})
+
+        result = attempt(
+            ledger,
+            f"{role} reverses account.move with a credit note [{state}]",
+            allowed(policy.REVERSAL, role, state),
+            reverse,
+        )
+        if isinstance(result, dict) and result.get("res_id"):
+            matrix.cleanup.append(("account.move", result["res_id"]))
+
+
+# --- the approved platform's webhook ----------------------------------------------------------------
+def signed(body, secret=WEBHOOK_SECRET):
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def pa_evidence(matrix):
+    """What a callback could change: the statuses and flows of the company, the platform's
+    flows the server asked for (GET /v1/flows/{flowId}) and the fixture invoices' platform state."""
+    erp = matrix.erp
+    flows = erp("l10n_fr_pa.flow", "search_read", [], fields=["state", "ack_status", "reason_code"], order="id")
+    requests_seen = matrix.pa.control("requests")["requests"]
+    asked = [r for r in requests_seen if r["method"] == "GET" and r["path"].startswith("/v1/flows/")]
+    invoices = erp(
+        "account.move",
+        "read",
+        list(matrix.records["account.move"].values()),
+        ["l10n_fr_pa_deposit_state", "l10n_fr_pa_status", "l10n_fr_pa_attention"],
+    )
+    return {
+        "statuses": erp("l10n_fr_pa.status", "search_count", []),
+        "flows": flows,
+        "asked": len(asked),
+        "invoices": invoices,
+    }
+
+
+def probe_webhook(matrix, ledger):
+    """The platform's callback: only the platform with the company's secret is answered; every
+    other callback gets the same refusal, whatever the company, and changes nothing."""
+    erp = matrix.erp
+    deposited = matrix.records["account.move"]["deposited"]
+    flow = erp("l10n_fr_pa.flow", "search_read", [("move_id", "=", deposited), ("flow_type", "=", "CustomerInvoice")],
+               fields=["pa_flow_id"])[0]  # fmt: skip
+    # the attack: our accepted deposit turned into a rejected one by the callback's body
+    forged = {
+        "flowId": flow["pa_flow_id"],
+        "acknowledgement": {"status": "Error", "details": [{"level": "Error", "reasonCode": "InvalidSchema"}]},
+    }
+    body = json.dumps({"flowInfo": forged}).encode()
+    big = json.dumps({"flowInfo": forged, "padding": " " * (70 * 1024)}).encode()
+    known = matrix.webhook_url
+    unknown = f"{matrix.server.url}/l10n_fr_pa_flow/webhook/{UNKNOWN_ID}"
+    json_type = {"Content-Type": "application/json"}
+
+    def post(url, data, signature=None, http=None):
+        headers = dict(json_type)
+        if signature is not None:
+            headers["X-PA-Signature"] = signature
+        response = (http or requests).post(url, data=data, headers=headers, timeout=60)
+        return response.status_code, response.text
+
+    def chunks(data):
+        yield data  # no Content-Length: chunked
+
+    before = pa_evidence(matrix)
+    refusals = {
+        "no signature": post(known, body),
+        "a malformed signature": post(known, body, "sha256=00"),
+        "a wrong signature": post(known, body, signed(body, "not-the-secret")),
+        "an unknown company, signed with the secret": post(unknown, body, signed(body)),
+        "an unknown company, no signature": post(unknown, body),
+    }
+    for role, session in matrix.sessions.items():
+        refusals[f"a wrong signature with {role}'s session"] = post(
+            known, body, signed(body, "not-the-secret"), http=session.http
+        )
+    for case, (status, text) in refusals.items():
+        ledger.record(f"webhook with {case}", False, "ok" if status != policy.WEBHOOK_REFUSED else "refused",
+                      f"HTTP {status} {text[:100]}")  # fmt: skip
+    answers = {answer for answer in refusals.values()}
+    ledger.record("webhook refusals all alike (no company or signature oracle)", False,
+                  "ok" if len(answers) != 1 else "refused", str(refusals))  # fmt: skip
+    # refused before the body is read: the same answer for a known and an unknown company
+    for case, data, signature in (
+        ("an oversize body, signed", big, signed(big)),
+        ("an oversize body, no signature", big, None),
+        ("no Content-Length, signed", None, signed(body)),
+    ):
+        pair = [post(url, chunks(body) if data is None else data, signature) for url in (known, unknown)]
+        ledger.record(f"webhook with {case}", False, "ok" if pair[0][0] < 400 else "refused", str(pair[0]))
+        ledger.record(f"webhook with {case}: alike for any company", False, "ok" if pair[0] != pair[1] else "refused",
+                      str(pair))  # fmt: skip
+    after = pa_evidence(matrix)
+    ledger.record("refused webhooks changed nothing, asked the platform nothing", False,
+                  "ok" if after != before else "refused", f"{before} -> {after}")  # fmt: skip
+    # the platform itself, with the secret: answered, and its acknowledgement is the platform's
+    status, text = post(known, body, signed(body))
+    ledger.record("webhook signed with the secret (the platform)", True, "ok" if status == 200 else "refused",
+                  f"HTTP {status} {text[:100]}")  # fmt: skip
+    state = erp("account.move", "read", [deposited], ["l10n_fr_pa_deposit_state"])[0]["l10n_fr_pa_deposit_state"]
+    ledger.record("the signed callback's forged acknowledgement changed the deposit", False,
+                  "ok" if state != "sent" else "refused", state)  # fmt: skip
+
+
+# --- the phone's sync API ------------------------------------------------------------------------
+class Phone:
+    """The phone app of a role: its operations (well formed, with the role as their owner) sent
+    to /sync, its day downloaded from /day (``public``: a phone without a session)."""
+
+    def __init__(self, matrix, role):
+        self.matrix, self.role = matrix, role
+        self.session = matrix.sessions.get(role) or WebSession(matrix.server.url, matrix.server.database)
+        self.uid = self.session.uid or matrix.world.tech_a  # a logged-out phone keeps its owner
+
+    def op(self, op_type, intervention, key=None, **payload):
+        matrix = self.matrix
+        matrix.keys += 1
+        return {
+            "key": key or f"matrix-{matrix.tag}-{matrix.keys}",
+            "owner": self.uid,
+            "intervention_id": intervention,
+            "type": op_type,
+            "at": utc(-0.01).replace(" ", "T") + "Z",
+            "payload": payload,
+        }
+
+    def sync(self, ops, owner=None):
+        return self.session.call(
+            SYNC_PATH,
+            {"device_id": f"matrix-{self.role}", "owner": self.uid if owner is None else owner, "ops": ops},
+        )
+
+    def day(self, owner=None):
+        return self.session.call(DAY_PATH, {"owner": self.uid if owner is None else owner})
+
+    def values(self, intervention):
+        """The intervention as the phone holds it (the answer to an operation that the timer
+        refuses on any report: a resume of a report never paused)."""
+        answer = self.sync([self.op("resume", intervention)])
+        return next(entry for entry in answer["interventions"] if entry["id"] == intervention)
+
+
+def lines_of(matrix, intervention):
+    row = matrix.erp("field.intervention", "read", [intervention], ["part_ids", "checklist_line_ids"])[0]
+    return row["part_ids"], row["checklist_line_ids"]
+
+
+def op_payload(matrix, op_type, intervention, phone_values=None):
+    """The data of a well-formed operation of ``op_type`` on ``intervention``."""
+    if op_type == "set_text":
+        return {"work_description": "Saisi sur le téléphone."}
+    if op_type == "set_checklist":
+        return {"line_id": lines_of(matrix, intervention)[1][0], "result": "done", "note": "Vu"}
+    if op_type == "add_part":
+        return {"product_id": matrix.world.part, "quantity": 1}
+    if op_type == "remove_part":
+        return {"part_id": lines_of(matrix, intervention)[0][0]}
+    if op_type == "add_photo":
+        return {"name": "Sonde", "image": photo_jpeg()}
+    if op_type == "sign":
+        values = phone_values or matrix.phone_values[intervention]
+        content = values["content"]
+        return {
+            "signer_name": "Claire Syndic",
+            "signer_email": "",
+            "signature": signature_png(5),
+            "content": content,
+            "content_hash": hashlib.sha256(content.encode()).hexdigest(),
+            "consent_text": values["consent_text"],
+            "geo_consent": False,
+        }
+    return {}
+
+
+def sync_outcome(ledger, call):
+    """(outcome, results, answer text): ``refused`` when the request was refused (``None``: the
+    operations' results say)."""
+    try:
+        answer = call()
+    except RpcError as error:
+        refused = any(name in error.name for name in (*REFUSALS, "SessionExpired", "MobileOwnerError"))
+        if refused and error.message:  # the server logs the refusal as a warning
+            ledger.refusals.add(error.message.strip().splitlines()[0])
+        return ("refused" if refused else "defect"), [{}], f"{error.name}: {error.message}"
+    results = answer.get("results") or [{}]
+    return None, results, json.dumps(answer, ensure_ascii=False)
+
+
+def record_sync(ledger, label, expected, outcome, result, text, hidden):
+    """One operation's probe: applied or not as the policy says, and its answer names none of the
+    ``hidden`` interventions (the role may not see them)."""
+    if outcome is None:
+        status = result.get("status")
+        outcome = "ok" if status == "ok" else ("refused" if status in ("conflict", "error") else "defect")
+    ledger.record(label, expected, outcome, text[:300])
+    named = [name for name in hidden if name and name in text]
+    if named:
+        ledger.leaks.append(f"LEAK {label}: the answer names {named}: {text[:300]}")
+
+
+def probe_phone(matrix, ledger):
+    """The phone's /sync and /day, per role and per state: each operation type on the fixture of
+    each state (or a fresh one where the policy applies it); replays; foreign keys."""
+    erp = matrix.erp
+    rows = erp("field.intervention", "read", list(matrix.interventions.values()), ["name"])
+    names = {row["id"]: row["name"] for row in rows}
+    own = matrix.phone("tech_own")
+    matrix.phone_values = {intervention: own.values(intervention) for intervention in matrix.interventions.values()}
+    sees_all = {role for role in policy.PHONE_ROLES if allowed(policy.SYNC["set_text"], role, "draft")}
+    for role in policy.PHONE_ROLES:
+        phone = matrix.phone(role)
+        api = allowed(policy.PHONE_API, role, "any")
+        hidden = [] if role in sees_all else list(names.values())
+        # the day: the phone's API users only, their own interventions only
+        outcome, __, text = sync_outcome(ledger, phone.day)
+        ledger.record(f"{role} downloads the phone's day", api, outcome or "ok", text[:200])
+        named = [name for name in hidden if name in text]
+        if named:
+            ledger.leaks.append(f"LEAK {role} downloads the phone's day: it holds {named}")
+        if api:
+            another = matrix.world.tech_a if phone.uid == matrix.world.tech_b else matrix.world.tech_b
+            outcome, __, text = sync_outcome(ledger, lambda phone=phone, another=another: phone.day(owner=another))
+            ledger.record(f"{role} downloads another user's day", False, outcome or "ok", text[:200])
+        for op_type, rule in policy.SYNC.items():
+            for state in policy.STATES:
+                expected = allowed(rule, role, state)
+                if expected and op_type in CONTENT_OPS:
+                    continue  # below, together on one fresh report
+                intervention = matrix.make(state) if expected else matrix.interventions[state]
+                values = phone.values(intervention) if expected and op_type == "sign" else None
+                op = phone.op(op_type, intervention, **op_payload(matrix, op_type, intervention, values))
+                outcome, results, text = sync_outcome(ledger, lambda phone=phone, op=op: phone.sync([op]))
+                record_sync(ledger, f"{role} sends {op_type} [{state}]", expected, outcome, results[0], text, hidden)
+        for state in policy.STATES:
+            if not any(allowed(policy.SYNC[op_type], role, state) for op_type in CONTENT_OPS):
+                continue
+            intervention = matrix.make(state)
+            ops = [
+                phone.op(op_type, intervention, **op_payload(matrix, op_type, intervention)) for op_type in CONTENT_OPS
+            ]
+            outcome, results, text = sync_outcome(ledger, lambda phone=phone, ops=ops: phone.sync(ops))
+            for index, op_type in enumerate(CONTENT_OPS):
+                result = results[index] if index < len(results) else {}
+                expected = allowed(policy.SYNC[op_type], role, state)
+                record_sync(ledger, f"{role} sends {op_type} [{state}]", expected, outcome, result, text, hidden)
+    # a queue of another user sent under the technician's session: refused whole
+    draft = matrix.interventions["draft"]
+    outcome, results, text = sync_outcome(
+        ledger, lambda: own.sync([{**own.op("start", draft), "owner": matrix.world.tech_b}], owner=matrix.world.tech_b)
+    )
+    record_sync(ledger, "tech_own sends another user's queue", False, outcome, results[0] if results else {}, text, [])
+    probe_phone_replays(matrix, ledger, own, names)
+    probe_phone_foreign(matrix, ledger, own)
+
+
+def count_of(matrix, intervention, field):
+    return len(matrix.erp("field.intervention", "read", [intervention], [field])[0][field])
+
+
+def probe_phone_replays(matrix, ledger, own, names):
+    """An operation sent again (same key) is answered ``duplicate`` and never applied twice:
+    replayed later, twice in one batch, twice at once; another user's key is never theirs."""
+    fresh_draft = matrix.make("draft")
+    parts = count_of(matrix, fresh_draft, "part_ids")
+    op = own.op("add_part", fresh_draft, product_id=matrix.world.part, quantity=1)
+    first = own.sync([op])["results"][0]
+    again = own.sync([op])["results"][0]
+    ledger.record("tech_own replays an applied operation", False,
+                  "ok" if again.get("status") != "duplicate" or again.get("original_status") != first.get("status")
+                  else "refused", f"{first} then {again}")  # fmt: skip
+    twice = own.op("add_part", fresh_draft, product_id=matrix.world.part, quantity=2)
+    statuses = [r["status"] for r in own.sync([twice, dict(twice)])["results"]]
+    ledger.record("tech_own sends one operation twice in a batch", False,
+                  "ok" if statuses != ["ok", "duplicate"] else "refused", str(statuses))  # fmt: skip
+    racing = own.op("add_part", fresh_draft, product_id=matrix.world.part, quantity=3)
+    answers = []
+
+    def send():
+        phone = matrix.phone("tech_own", new_session=True)
+        answers.append(phone.sync([racing])["results"][0]["status"])
+
+    threads = [threading.Thread(target=send) for __ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    ledger.record("tech_own's phone sends one operation twice at once", False,
+                  "ok" if sorted(answers) != ["duplicate", "ok"] else "refused", str(answers))  # fmt: skip
+    ledger.record("replays applied each operation once", False,
+                  "ok" if count_of(matrix, fresh_draft, "part_ids") != parts + 3 else "refused",
+                  f"{parts} parts, then {count_of(matrix, fresh_draft, 'part_ids')}")  # fmt: skip
+    # a timer step replayed after the next one: still one segment
+    started = matrix.make("draft")
+    start = own.op("start", started)
+    own.sync([start])
+    own.sync([own.op("pause", started)])
+    segments = count_of(matrix, started, "time_ids")
+    again = own.sync([start])["results"][0]
+    ledger.record("tech_own replays a start after a pause", False,
+                  "ok" if again.get("status") != "duplicate" or count_of(matrix, started, "time_ids") != segments
+                  else "refused", str(again))  # fmt: skip
+    # another technician sends tech_own's key: refused, without tech_own's result
+    other = matrix.phone("tech_other")
+    stolen = {**op, "owner": other.uid}
+    outcome, results, text = sync_outcome(ledger, lambda: other.sync([stolen]))
+    hidden = [*names.values(), str(first.get("server_id"))]
+    record_sync(ledger, "tech_other sends tech_own's operation key", False, outcome, results[0] if results else {},
+                text, [n for n in hidden if n != "None"])  # fmt: skip
+    ledger.record("tech_other's stolen key applied nothing", False,
+                  "ok" if count_of(matrix, fresh_draft, "part_ids") != parts + 3 else "refused", "")  # fmt: skip
+
+
+def probe_phone_foreign(matrix, ledger, own):
+    """Operations naming what the technician may not use: another technician's intervention, a
+    part or checklist item of it, a product not for sale or archived, an unknown id. Refused,
+    nothing changed, and the answer does not name the other technician's intervention."""
+    erp, world = matrix.erp, matrix.world
+    foreign = erp(
+        "field.intervention",
+        "create",
+        {
+            "task_id": world.task_c,  # Bruno's mission
+            "technician_ids": [(6, 0, [world.tech_b])],
+            "work_description": "Intervention de Bruno.",
+            "part_ids": [(0, 0, {"product_id": world.part, "quantity": 1})],
+            "checklist_line_ids": [(0, 0, {"name": "Pression", "sequence": 1})],
+        },
+    )
+    facts = ["state", "work_description", "part_ids", "photo_ids", "time_ids", "checklist_line_ids"]
+    before = erp("field.intervention", "read", [foreign], [*facts, "name"])[0]
+    name = before.pop("name")
+    hidden = [name]
+    foreign_parts, foreign_lines = lines_of(matrix, foreign)
+    for op_type in policy.SYNC:
+        if op_type == "sign":
+            payload = op_payload(matrix, "sign", foreign, matrix.phone_values[matrix.interventions["done"]])
+        else:
+            payload = op_payload(matrix, op_type, foreign)
+        op = own.op(op_type, foreign, **payload)
+        outcome, results, text = sync_outcome(ledger, lambda op=op: own.sync([op]))
+        record_sync(ledger, f"tech_own sends {op_type} on another technician's intervention", False, outcome,
+                    results[0] if results else {}, text, hidden)  # fmt: skip
+    draft = matrix.interventions["draft"]
+    not_for_sale = erp("product.product", "create", {"name": "Outillage", "type": "consu", "sale_ok": False})
+    elsewhere = own.op("add_part", foreign, product_id=world.part, quantity=1)  # stored as refused
+    own.sync([elsewhere])
+    cases = {
+        "a part of another technician's intervention": own.op("remove_part", draft, part_id=foreign_parts[0]),
+        "a checklist item of another technician's intervention": own.op(
+            "set_checklist", draft, line_id=foreign_lines[0], result="done", note="Vu"
+        ),
+        "a product not for sale": own.op("add_part", draft, product_id=not_for_sale, quantity=1),
+        "an unknown product": own.op("add_part", draft, product_id=UNKNOWN_ID, quantity=1),
+        "an unknown part": own.op("remove_part", draft, part_key=f"unknown-{matrix.tag}-part"),
+        "an unknown intervention": own.op("set_text", UNKNOWN_ID, work_description="Sonde"),
+    }
+    for case, op in cases.items():
+        outcome, results, text = sync_outcome(ledger, lambda op=op: own.sync([op]))
+        record_sync(ledger, f"tech_own sends an operation naming {case}", False, outcome,
+                    results[0] if results else {}, text, hidden)  # fmt: skip
+    after = erp("field.intervention", "read", [foreign], facts)[0]
+    ledger.record("operations on another technician's intervention changed nothing", False,
+                  "ok" if after != before else "refused", f"{before} -> {after}")  # fmt: skip
 
 
 def probe_public(matrix, ledger):
@@ -681,6 +1293,10 @@ def test_probe_matrix(matrix, server, figures):
         probe_creates(matrix, ledger, role)
         probe_unlinks(matrix, ledger, role)
         probe_methods(matrix, ledger, role)
+    for role in policy.ROLES:
+        probe_invoice_core(matrix, ledger, role)
+    probe_webhook(matrix, ledger)
+    probe_phone(matrix, ledger)
     probe_public(matrix, ledger)
     probe_routes(matrix, ledger)
     # what permitted probes created goes first: the fixture must then be as it was
