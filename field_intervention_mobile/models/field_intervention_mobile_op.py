@@ -601,7 +601,7 @@ class FieldInterventionMobileOp(models.Model):
             )
         self._fi_mobile_check_editable(intervention)
         product = self.env["product.product"].browse(product_id).exists()
-        if not product or not product.has_access("read") or not product.sale_ok:
+        if not product or not product.has_access("read") or not product.sale_ok or not product.active:
             raise MobileRefusal(
                 "error", self.env._("This product can no longer be used as a part: choose another one.")
             )

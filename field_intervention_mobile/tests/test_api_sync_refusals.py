@@ -138,3 +138,21 @@ class TestSyncRefusals(FiMobileCase):
         self.assertEqual(intervention.state, "draft")
         stored = self.env["field.intervention.mobile.op"].search([("key", "=", ops[0]["key"])])
         self.assertEqual(stored.payload["payload"]["quantity"], "nan")
+
+    def test_archived_or_unsold_product_refused(self):
+        """A product archived (or no longer sold) after the phone's download is no part: refused
+        with the reason, nothing added."""
+        intervention = self._intervention()
+        self.part_a.active = False
+        self.part_b.sale_ok = False
+        at = self.ago(minutes=10)
+        answer = self.sync(
+            [
+                self.op(intervention, "add_part", at, product_id=self.part_a.id, quantity=1),
+                self.op(intervention, "add_part", at, product_id=self.part_b.id, quantity=1),
+            ]
+        )
+        self.assertEqual(self.statuses(answer), ["error", "error"])
+        for result in answer["results"]:
+            self.assertIn("can no longer be used as a part", result["message"])
+        self.assertFalse(intervention.part_ids)
