@@ -178,6 +178,9 @@ class Phone:
         )
         return [row for row in rows if intervention_id is None or row["id"] == intervention_id]
 
+    def queued(self, intervention_id, op_type):
+        return any(op["type"] == op_type for op in self.ops(intervention_id))
+
     def login(self, login):
         """Log in on Odoo's login page, which brings the app."""
         page = self.page
@@ -242,8 +245,17 @@ class Phone:
             " select.value = 'done'; select.dispatchEvent(new Event('change')); })()"
         )
         page.type_into("#fi-product-search", "F200")
-        page.tap(f"button.fi-result[data-product='{world.part}']")
-        page.wait_for("document.querySelectorAll('#fi-parts li').length === 1")
+        result = f"button.fi-result[data-product='{world.part}']"
+        for _attempt in range(3):
+            page.tap(result)
+            # a loaded phone may move the list under the finger (a banner appears): a tap that
+            # queued no part is tried again, one that did never is
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not self.queued(intervention_id, "add_part"):
+                time.sleep(0.2)
+            if self.queued(intervention_id, "add_part"):
+                break
+        page.wait_for("document.querySelectorAll('#fi-parts li').length === 1", timeout=60)
         page.set_files("#fi-photo-input", [photo_path])
         page.wait_for("document.querySelectorAll('#fi-photos img').length === 1", what="the photo")
         page.tap("#fi-done")
