@@ -288,7 +288,11 @@ FIELDS = {
     "res.config.settings": {},
     # a customer's invoicing policy: who may change the contact (core's "Contact Creation" right,
     # which none of the probed roles has) and sees the field (billing, the dispatcher)
-    "res.partner": {"intervention_invoice_policy": NOBODY, "peppol_eas": NOBODY},
+    # (l10n_fr_pa_flow adds the approved platform to core's sending method of a customer)
+    "res.partner": {"intervention_invoice_policy": NOBODY, "peppol_eas": NOBODY, "invoice_sending_method": NOBODY},
+    # Send's dialogs, extended for their behaviour only (the platform as a sending method)
+    "account.move.send.wizard": {},
+    "account.move.send.batch.wizard": {},
     # extended for their behaviour only (the report's files, the retried mails): no field of ours
     "ir.actions.report": {},
     "ir.attachment": {},
@@ -402,6 +406,8 @@ METHODS = {
         "button_draft": may("billing", states=INVOICE_FREE),  # core: a draft is no reset
         # billing queues the (re-)deposit; on an invoice not concerned it changes nothing
         "action_l10n_fr_pa_deposit": may("billing", states=INVOICE_STATES),
+        # core's posting (checked before a deposit by l10n_fr_pa_flow): billing, a draft only
+        "action_post": may("billing", states=("draft",)),
     },
     # testing the platform connection: accounting administrators (not a probed role)
     "res.config.settings": {"action_l10n_fr_pa_test_connection": NOBODY},
@@ -429,6 +435,7 @@ MUTATING = {
         "button_cancel": INVOICE_STATES,
         "button_draft": INVOICE_STATES,
         "action_l10n_fr_pa_deposit": INVOICE_FREE,  # queues a deposit (not concerned elsewhere)
+        "action_post": ("draft",),
     },
 }
 
