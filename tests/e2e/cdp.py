@@ -178,10 +178,20 @@ class Page(Connection):
         self.send("Input.dispatchTouchEvent", type="touchEnd", touchPoints=[])
         time.sleep(0.35)
 
-    def set_files(self, selector, paths):
-        document = self.send("DOM.getDocument", depth=0)
-        node = self.send("DOM.querySelector", nodeId=document["root"]["nodeId"], selector=selector)
-        self.send("DOM.setFileInputFiles", files=[str(path) for path in paths], nodeId=node["nodeId"])
+    def set_files(self, selector, paths, attempts=5):
+        """Choose files in the file input: the app may render the page again between finding the
+        input and giving it the files (a sync's answer): the new input is found again."""
+        for attempt in range(attempts):
+            self.wait_for(f"!!document.querySelector({json.dumps(selector)})", what=selector)
+            document = self.send("DOM.getDocument", depth=0)
+            node = self.send("DOM.querySelector", nodeId=document["root"]["nodeId"], selector=selector)
+            try:
+                self.send("DOM.setFileInputFiles", files=[str(path) for path in paths], nodeId=node["nodeId"])
+                return
+            except CdpError as error:
+                if "Could not find node" not in str(error) or attempt == attempts - 1:
+                    raise
+            time.sleep(0.5)
 
     def screenshot(self, path):
         data = self.send("Page.captureScreenshot", format="png")["data"]
