@@ -42,10 +42,9 @@ import threading
 import pytest
 import requests
 
-from ..pa_client import Pa, PaSimulator
 from . import policy
 from .clients import RpcError, WebSession, photo_jpeg, signature_png
-from .test_7_pa import COMPANY_SIREN, emit, run_deposits
+from .test_7_pa import connect_platform, emit, run_deposits
 from .world import PASSWORD, utc
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
@@ -430,35 +429,11 @@ class Matrix:
     def _start_platform(self):
         """The PA simulator, and the company's connection to it (as test_7_pa's, in CII: no PDF
         to render); its webhook signed with WEBHOOK_SECRET."""
-        erp, world = self.erp, self.world
+        world = self.world
         self.webhook_url = f"{self.server.url}/l10n_fr_pa_flow/webhook/{world.company_id}"
-        self.simulator = PaSimulator(
-            self.workdir,
-            client_id="odoo-matrix",
-            client_secret="matrix-client-secret",
-            webhook_url=self.webhook_url,
-            webhook_secret=WEBHOOK_SECRET,
+        self.simulator, client = connect_platform(
+            world, self.server, self.workdir, "odoo-matrix", "CII", WEBHOOK_SECRET
         )
-        self.simulator.start()
-        company = erp("res.company", "read", [world.company_id], ["company_registry"])[0]
-        erp(
-            "res.company",
-            "write",
-            [world.company_id],
-            {
-                "company_registry": company["company_registry"] or COMPANY_SIREN,
-                "l10n_fr_pa_enabled": True,
-                "l10n_fr_pa_base_url": self.simulator.url,
-                "l10n_fr_pa_token_url": f"{self.simulator.url}/oauth/token",
-                "l10n_fr_pa_client_id": "odoo-matrix",
-                "l10n_fr_pa_client_secret": "matrix-client-secret",
-                "l10n_fr_pa_webhook_secret": WEBHOOK_SECRET,
-                "l10n_fr_pa_flow_syntax": "CII",
-                "fi_billing_user_id": world.billing,
-            },
-        )
-        client = Pa(self.simulator.url)
-        client.siren = erp("res.company", "read", [world.company_id], ["company_registry"])[0]["company_registry"]
         return client
 
     def close(self):

@@ -30,19 +30,17 @@ WEBHOOK_SECRET = "e2e-webhook-secret"
 STATUS_FIELDS = ["code", "date", "reason_code", "reason", "amount", "source", "pa_flow_id", "error"]
 
 
-@pytest.fixture(scope="module")
-def pa(world, erp, server, tmp_path_factory):
-    """The simulator, and the company's platform connection pointing at it (client, secret,
-    webhook secret written by the administrator as in the settings)."""
-    addons = ("l10n_fr_pa_flow", "field_intervention_pa")
-    installed = erp("ir.module.module", "search_count", [("name", "in", addons), ("state", "=", "installed")])
-    assert installed == 2, f"{addons} must be installed in FI_TEST_DB (FI_ADDONS in setup/lib.sh)"
+def connect_platform(world, server, workdir, client_id, syntax, webhook_secret=WEBHOOK_SECRET):
+    """Start a PA simulator and connect the company to it as the administrator does in the
+    settings (client, secret, webhook secret, the SIREN it is known by): the started simulator
+    and a client of its API knowing the company's SIREN."""
+    erp = world.erp
     simulator = PaSimulator(
-        tmp_path_factory.mktemp("pa"),
-        client_id="odoo-e2e",
-        client_secret="e2e-client-secret",
+        workdir,
+        client_id=client_id,
+        client_secret=f"{client_id}-secret",
         webhook_url=f"{server.url}/l10n_fr_pa_flow/webhook/{world.company_id}",
-        webhook_secret=WEBHOOK_SECRET,
+        webhook_secret=webhook_secret,
     )
     simulator.start()
     company = erp("res.company", "read", [world.company_id], ["company_registry"])[0]
@@ -55,15 +53,26 @@ def pa(world, erp, server, tmp_path_factory):
             "l10n_fr_pa_enabled": True,
             "l10n_fr_pa_base_url": simulator.url,
             "l10n_fr_pa_token_url": f"{simulator.url}/oauth/token",
-            "l10n_fr_pa_client_id": "odoo-e2e",
-            "l10n_fr_pa_client_secret": "e2e-client-secret",
-            "l10n_fr_pa_webhook_secret": WEBHOOK_SECRET,
-            "l10n_fr_pa_flow_syntax": "Factur-X",
+            "l10n_fr_pa_client_id": client_id,
+            "l10n_fr_pa_client_secret": f"{client_id}-secret",
+            "l10n_fr_pa_webhook_secret": webhook_secret,
+            "l10n_fr_pa_flow_syntax": syntax,
             "fi_billing_user_id": world.billing,  # who follows the platform's problems up
         },
     )
     client = Pa(simulator.url)
     client.siren = erp("res.company", "read", [world.company_id], ["company_registry"])[0]["company_registry"]
+    return simulator, client
+
+
+@pytest.fixture(scope="module")
+def pa(world, erp, server, tmp_path_factory):
+    """The simulator, and the company's platform connection pointing at it (client, secret,
+    webhook secret written by the administrator as in the settings)."""
+    addons = ("l10n_fr_pa_flow", "field_intervention_pa")
+    installed = erp("ir.module.module", "search_count", [("name", "in", addons), ("state", "=", "installed")])
+    assert installed == 2, f"{addons} must be installed in FI_TEST_DB (FI_ADDONS in setup/lib.sh)"
+    simulator, client = connect_platform(world, server, tmp_path_factory.mktemp("pa"), "odoo-e2e", "Factur-X")
     yield client
     erp("res.company", "write", [world.company_id], {"l10n_fr_pa_enabled": False})
     simulator.stop()
