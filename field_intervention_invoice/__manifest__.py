@@ -2,7 +2,7 @@
     "name": "Field Intervention Invoicing",
     "summary": "Draft invoice at signature of the intervention report: policies, sale order "
     "or direct path, pre-billing checks, French mentions and Factur-X data, billing KPIs",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "Field Intervention Suite",
@@ -10,18 +10,12 @@
     "depends": [
         "field_intervention_sign",
         "sale_timesheet",
-        "account",
-        "account_edi_ubl_cii",
-        "l10n_fr_account",
+        "l10n_fr_invoice",
     ],
-    "external_dependencies": {
-        "python": ["factur-x", "num2words"],
-    },
     "data": [
         "security/field_intervention_invoice_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
-        "data/cii_22_templates.xml",
         "report/report_invoice.xml",
         "views/field_intervention_views.xml",
         "views/account_move_views.xml",

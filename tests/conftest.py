@@ -13,6 +13,7 @@ from .odoo_server import OdooServer
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ADDONS = (
+    "l10n_fr_invoice",
     "field_intervention",
     "field_intervention_sign",
     "field_intervention_invoice",

@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tools import SQL, formatLang
+from odoo.tools import SQL
 
 from odoo.addons.field_intervention.tools.trusted_write import trusted_write
 
@@ -24,11 +24,6 @@ FI_PDF_METRICS = {
 MOVE_PROTECTED_FIELDS = frozenset(
     {"fi_from_intervention", "fi_check_state", "fi_check_reasons", "fi_intervention_ids", "fi_intervention_count"}
 )
-
-try:
-    from num2words import num2words
-except ImportError:  # pragma: no cover - num2words is a dependency of Odoo
-    num2words = None
 
 
 class AccountMove(models.Model):
@@ -335,100 +330,10 @@ class AccountMove(models.Model):
             for reasons, group in results.items():  # one write per distinct result
                 group.write(Check._check_values(list(reasons)))
 
-    def _fi_einvoicing_treatment(self):
-        """French e-invoicing treatment of the invoice (Factur-X note BAR): B2B for a French
-        company customer, B2BINT for a business abroad, B2C for an individual; False when the
-        seller is not French (the French rules do not apply)."""
-        self.ensure_one()
-        if self.company_id.country_code != "FR":
-            return False
-        customer = self.commercial_partner_id
-        if not customer._fi_is_business():
-            return "B2C"
-        return "B2B" if customer.country_code == "FR" else "B2BINT"
-
-    def _fi_business_process(self):
-        """Factur-X BT-23 billing framework: B1 goods, S1 services, M1 goods and services."""
-        self.ensure_one()
-        lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product")
-        goods = any(line.product_id and line.product_id.type != "service" for line in lines)
-        services = any(not line.product_id or line.product_id.type == "service" for line in lines)
-        if goods and services:
-            return "M1"
-        return "B1" if goods else "S1"
-
-    def _fi_facturx_notes(self):
-        """[(subject code, text)]: PMT recovery fee, PMD penalties, AAB discount terms."""
-        self.ensure_one()
-        company = self.company_id.with_context(lang=self.partner_id.lang or self.env.lang)
-        if not company.fi_invoice_mentions:
-            return []
-        notes = [
-            ("PMT", company.fi_recovery_fee_note),
-            ("PMD", company.fi_late_penalty_note),
-            ("AAB", company.fi_discount_note),
-        ]
-        return [(code, text) for code, text in notes if text]
-
     def _fi_service_dates(self):
         """Sorted dates of the service: those of the interventions the invoice bills."""
         self.ensure_one()
         return sorted(set(self.sudo().invoice_line_ids.intervention_id.mapped("intervention_date")))
-
-    def _fi_operation_nature(self):
-        """Nature of the operation printed on the invoice (French invoice mention)."""
-        labels = {
-            "B1": self.env._("Delivery of goods"),
-            "S1": self.env._("Provision of services"),
-            "M1": self.env._("Delivery of goods and provision of services"),
-        }
-        return labels[self._fi_business_process()]
-
-    def _fi_print_vat_on_debits(self):
-        """Whether the invoice says the company opted to pay VAT on debits: services only."""
-        self.ensure_one()
-        return self.company_id.fi_vat_on_debits and self._fi_business_process() in ("S1", "M1")
-
-    @api.model
-    def _fi_format_rate(self, rate):
-        """'20 %', '5,5 %': a VAT rate in the language of the environment."""
-        decimals = len(f"{rate:g}".partition(".")[2])
-        return f"{formatLang(self.env, rate, digits=decimals)} %"
-
-    def _fi_vat_breakdown(self):
-        """[{'rate', 'base', 'tax'}] per VAT rate, in the invoice currency, as core aggregates
-        taxes for e-invoicing (tax groups may hold several rates)."""
-        self.ensure_one()
-        tax_model = self.env["account.tax"]
-        base_lines = [
-            self._prepare_product_base_line_for_taxes_computation(line)
-            for line in self.line_ids.filtered(lambda line: line.display_type == "product")
-        ]
-        tax_lines = [
-            self._prepare_tax_line_for_taxes_computation(line)
-            for line in self.line_ids.filtered(lambda line: line.display_type == "tax")
-        ]
-        tax_model._add_tax_details_in_base_lines(base_lines, self.company_id)
-        tax_model._round_base_lines_tax_details(base_lines, self.company_id, tax_lines=tax_lines)
-
-        def rate_of(base_line, tax_data):
-            tax = tax_data and tax_data["tax"]
-            return tax.amount if tax and tax.amount_type == "percent" else None
-
-        aggregated = tax_model._aggregate_base_lines_aggregated_values(
-            tax_model._aggregate_base_lines_tax_details(base_lines, rate_of)
-        )
-        # base lines carry the accounting sign: amounts print as on the document
-        sign = -self.direction_sign if self.is_inbound() else self.direction_sign
-        return [
-            {
-                "rate": self._fi_format_rate(rate),
-                "base": sign * values["base_amount_currency"],
-                "tax": sign * values["tax_amount_currency"],
-            }
-            for rate, values in sorted(aggregated.items(), key=lambda item: -(item[0] or 0))
-            if rate is not None
-        ]
 
     def _fi_pdf_pages(self, paginate=True):
         """How the invoice PDF is cut into pages, each starting with the company's identity:
@@ -461,17 +366,3 @@ class AccountMove(models.Model):
         chars = metrics["line_chars"]
         rows = sum(max(1, -(-len(text) // chars)) for text in (line.name or "").splitlines()) or 1
         return metrics["line_padding"] + metrics["line"] * rows
-
-    def _fi_amount_total_words_fr(self):
-        """Invoice total in French words (num2words, as core's amount in words option)."""
-        self.ensure_one()
-        if num2words is None:
-            return ""
-        amount = float(self.amount_total)
-        try:
-            words = num2words(amount, lang="fr", to="currency", currency=self.currency_id.name)
-        except NotImplementedError:
-            words = self.currency_id.with_context(lang="fr_FR").amount_to_text(amount)
-        if self.currency_id.is_zero(amount - round(amount)):
-            words = words.split(" et zéro ")[0]  # "cent euros", not "cent euros et zéro centimes"
-        return words[:1].upper() + words[1:]

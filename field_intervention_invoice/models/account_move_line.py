@@ -59,13 +59,3 @@ class AccountMoveLine(models.Model):
                 )
             )
         return res
-
-    def _fi_vat_rates_label(self):
-        """The line's VAT rates as printed on the invoice ('20 %'); other taxes by their label."""
-        self.ensure_one()
-        return ", ".join(
-            self.move_id._fi_format_rate(tax.amount)
-            if tax.amount_type == "percent"
-            else (tax.invoice_label or tax.name)
-            for tax in self.tax_ids
-        )

@@ -244,7 +244,7 @@ class FieldInterventionInvoiceCheck(models.AbstractModel):
         if company.country_code != "FR":
             return []
         reasons = []
-        if not company.partner_id._fi_siren():
+        if not company.partner_id._l10n_fr_siren():
             reasons.append(
                 self.env._("Your company has no SIREN: enter its SIRET in the company settings (French e-invoicing).")
             )
@@ -273,9 +273,9 @@ class FieldInterventionInvoiceCheck(models.AbstractModel):
                     customer=customer.display_name,
                 )
             ]
-        if not customer._fi_is_business():
+        if not customer._l10n_fr_is_business():
             return []
-        siren = customer._fi_siren()
+        siren = customer._l10n_fr_siren()
         if not siren:
             return [
                 self.env._(
@@ -284,7 +284,7 @@ class FieldInterventionInvoiceCheck(models.AbstractModel):
                     customer=customer.display_name,
                 )
             ]
-        __, address = partner._fi_einvoice_address()
+        __, address = partner._l10n_fr_einvoice_address()
         if not address.startswith(siren):
             return [
                 self.env._(

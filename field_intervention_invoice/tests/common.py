@@ -31,8 +31,8 @@ class FieldInterventionInvoiceCommon(FiSignCase, AccountTestInvoicingCommon):
                 "zip": "75006",
                 "city": "Paris",
                 "vat": "FR40303265045",
-                "company_registry": "30326504500012",
-                "siret": "30326504500012",
+                "company_registry": "30326504500011",
+                "siret": "30326504500011",
                 "email": "facturation@chauffage.example.com",
                 "phone": "+33 1 40 00 00 00",
             }

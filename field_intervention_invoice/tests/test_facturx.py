@@ -185,14 +185,18 @@ class TestFacturX(FieldInterventionInvoiceCommon):
         )
 
     def test_services_only_and_mentions_disabled(self):
-        self.company.fi_invoice_mentions = False
+        self.company.l10n_fr_invoice_mentions = False
         __, tree = self._export(self._sign(self._create_done_intervention(parts=[])))
         self.assertEqual(
             self._text(tree, "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"),
             ["S1"],
             "BR-FR-08: billing framework BT-23 is S1 (services)",
         )
-        self.assertEqual(self._notes(tree), {"BAR": "B2B"})
+        self.assertEqual(
+            set(self._notes(tree)),
+            {"BAR", "PMT", "PMD", "AAB"},
+            "BR-FR-05: a business's e-invoice carries the legal mentions even when the PDF does not print them",
+        )
 
 
 @tagged("-at_install", "post_install")

@@ -37,10 +37,9 @@ class TestInvoicePdf(FieldInterventionInvoiceCommon, HttpCase):
         self.customer.lang = "fr_FR"
         self.company.write(
             {
-                "fi_legal_form": "SAS",
-                "fi_share_capital": 10000.0,
-                "fi_rcs_city": "Paris",
-                "fi_vat_on_debits": True,
+                "l10n_fr_legal_form": "SAS",
+                "l10n_fr_share_capital": 10000.0,
+                "l10n_fr_rcs_city": "Paris",
             }
         )
         invoice = self._invoice_of(self._sign(self._create_done_intervention())).with_user(self.billing)
@@ -76,7 +75,7 @@ class TestInvoicePdf(FieldInterventionInvoiceCommon, HttpCase):
             "seller share capital amount": "10 000,00",
             "seller address": "1 rue du Four",
             "seller SIREN": "SIREN 303265045",
-            "seller SIRET": "SIRET 30326504500012",
+            "seller SIRET": "SIRET 30326504500011",
             "seller RCS registration": "RCS Paris 303265045",
             "seller VAT number": "N° TVA : FR40303265045",
             "buyer name": "Boulangerie Martin SARL",
@@ -132,10 +131,15 @@ class TestInvoicePdf(FieldInterventionInvoiceCommon, HttpCase):
         self.assertIn(intervention.name, text)
 
     def test_mentions_can_be_disabled(self):
-        self.company.write({"fi_invoice_mentions": False, "fi_amount_in_words_fr": False})
+        self.company.write({"l10n_fr_invoice_mentions": False, "l10n_fr_amount_in_words": False})
+        # services taxed with the French chart's VAT due on payment ("20% S"): no option for VAT on debits
+        on_payment = self.env["account.chart.template"].with_company(self.company).ref("tva_normale_encaissement")
+        (self.labour_product | self.travel_product).taxes_id = on_payment
         invoice = self._invoice_of(self._sign(self._create_done_intervention()))
         text = self._pdf_text(invoice)
         self.assertIn(invoice.invoice_origin, text)  # the text is there, only the mentions are not
         self.assertNotIn("Indemnité forfaitaire", text)
         self.assertNotIn("cinquante-cinq euros", text)
-        self.assertNotIn("tax on debits", text, "VAT on debits is printed only when the company opted for it")
+        self.assertNotIn(
+            "tax on debits", text, "VAT on debits is printed only when the services' taxes are due on the invoice"
+        )

@@ -4,4 +4,3 @@ from . import account_move
 from . import field_intervention
 from . import field_intervention_cash_report
 from . import field_intervention_cash_kpi
-from . import res_partner

@@ -12,11 +12,6 @@ class AccountMove(models.Model):
         """The company's billing responsible handles the platform problems of its invoices."""
         return self.company_id.fi_billing_user_id or super()._l10n_fr_pa_activity_user()
 
-    def _l10n_fr_pa_declares_collection(self):
-        """No 212 when the company opted to pay VAT on debits: the VAT of its services is due on
-        the invoice, not on the collection."""
-        return not self.company_id.fi_vat_on_debits and super()._l10n_fr_pa_declares_collection()
-
     def _l10n_fr_pa_status_received(self, status):
         """A refusal, rejection or dispute of an invoice born from interventions shows on them."""
         res = super()._l10n_fr_pa_status_received(status)

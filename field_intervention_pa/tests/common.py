@@ -24,6 +24,10 @@ class FieldInterventionPaCommon(FieldInterventionInvoiceCommon):
                 "fi_billing_user_id": cls.billing.id,
             }
         )
+        # services owe their VAT on receipt, as the demo's (the French chart's "20% S"): their
+        # collections are declared (212)
+        on_payment = cls.env["account.chart.template"].with_company(cls.company).ref("tva_normale_encaissement")
+        (cls.labour_product | cls.travel_product).taxes_id = on_payment
         # the test company is the one connected here (the database's others, the demo's, are not)
         cls.env["res.company"].search([("id", "!=", cls.company.id)]).l10n_fr_pa_enabled = False
 

@@ -6,7 +6,7 @@ from lxml import etree
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.l10n_fr_pa_flow.tools.einvoice_check import NS
+from odoo.addons.l10n_fr_invoice.tools.einvoice_check import NS
 
 from .common import FieldInterventionPaCommon
 
@@ -36,7 +36,7 @@ class TestInterventionEinvoiceChecks(FieldInterventionPaCommon):
         invoice = self._draft_invoice(customer)
         invoice.with_user(self.billing).action_post()
         xml = self.env["account.edi.xml.cii"]._export_invoice(invoice)[0]
-        self.assertEqual(invoice._l10n_fr_pa_check_einvoice(xml), [])
+        self.assertEqual(invoice._l10n_fr_check_einvoice(xml), [])
         tree = etree.fromstring(xml)
         siren = tree.xpath(f"{BUYER}/ram:SpecifiedLegalOrganization/ram:ID/text()", namespaces=NS)
         self.assertEqual(siren, ["552100554"])

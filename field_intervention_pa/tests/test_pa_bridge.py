@@ -42,13 +42,6 @@ class TestPaBridge(FieldInterventionPaCommon):
         self.assertIn("Tarif erroné", intervention.message_ids[0].body)
         self.assertEqual(invoice.activity_ids.user_id, self.billing, "the company's billing responsible")
 
-    def test_vat_on_debits_declares_no_collection(self):
-        self.company.fi_vat_on_debits = True
-        __, invoice = self._deposited_invoice(2)
-        self.assertFalse(invoice._l10n_fr_pa_declares_collection())
-        self.company.fi_vat_on_debits = False
-        self.assertTrue(invoice._l10n_fr_pa_declares_collection())
-
     def _collect(self, invoice, when):
         """The customer pays the whole invoice on ``when``: our 212 Encaissée is deposited."""
         with freeze_time(when):

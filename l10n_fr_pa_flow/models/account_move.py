@@ -8,7 +8,6 @@ from odoo.exceptions import AccessError, RedirectWarning, UserError
 from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter, PdfReadError
 
 from ..tools.cdar import ROLE_BUYER, ROLE_SELLER, LifecycleMessage, Party, build_cdar
-from ..tools.einvoice_check import check_cii
 from ..tools.trusted import check_pa_trusted, pa_trusted
 from .l10n_fr_pa_flow import STOPPED
 from .l10n_fr_pa_status import APPROVED, ATTENTION, STATUSES, TERMINAL
@@ -345,7 +344,7 @@ class AccountMove(models.Model):
         return bool(
             self.move_type in ("out_invoice", "out_refund")
             and self.company_id._l10n_fr_pa_ready()
-            and self.commercial_partner_id._l10n_fr_pa_is_french_business()
+            and self.commercial_partner_id._l10n_fr_is_french_business()
         )
 
     def _l10n_fr_pa_depositable(self):
@@ -359,91 +358,12 @@ class AccountMove(models.Model):
             )
         )
 
-    def _l10n_fr_pa_check_einvoice(self, xml=None):
-        """[(rule id, message)]: what the invoice's e-invoice (the CII XML ``xml``, by default
-        the one account_edi_ubl_cii produces now) breaks of the rules a platform applies (XSD,
-        EN 16931 / Factur-X, FNFE BR-FR), each with what billing must correct, in the user's
-        language. Empty when the file passes."""
-        self.ensure_one()
-        if xml is None:
-            xml, __ = self.env["account.edi.xml.cii"]._export_invoice(self)
-        french_business = bool(
-            self.company_id.country_code == "FR" and self.commercial_partner_id._l10n_fr_pa_is_french_business()
-        )
-        return [
-            (rule, self._l10n_fr_pa_einvoice_message(what, values))
-            for rule, what, values in check_cii(xml, french_business)
-        ]
-
     def _l10n_fr_pa_check_einvoice_for_billing(self, xml=None):
-        """``_l10n_fr_pa_check_einvoice`` in the language of billing, who corrects the invoice
+        """``_l10n_fr_check_einvoice`` in the language of billing, who corrects the invoice
         (the deposit may run in the scheduled action's language)."""
         self.ensure_one()
         lang = self._l10n_fr_pa_activity_user().lang or self.env.lang
-        return self.with_context(lang=lang)._l10n_fr_pa_check_einvoice(xml)
-
-    def _l10n_fr_pa_einvoice_message(self, what, values):
-        """Billing's words for a finding of ``check_cii``: what is wrong, and what to correct."""
-        _ = self.env._
-        lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product")
-        line = values.get("line")
-        index = int(line) - 1 if line and line.isdigit() else -1
-        label = (lines[index].name or lines[index].product_id.display_name or "") if 0 <= index < len(lines) else ""
-        customer = self.commercial_partner_id.display_name
-        messages = {
-            "syntax": lambda: _("The electronic invoice is not readable XML (%(detail)s).", **values),
-            "level": lambda: _(
-                "The electronic invoice declares an unknown profile (%(detail)s): it must be Factur-X EN 16931 "
-                "or EXTENDED.",
-                **values,
-            ),
-            "xsd": lambda: _(
-                "The electronic invoice breaks the Factur-X schema (XSD): %(detail)s. Check the lines, the "
-                "customer and your company's data.",
-                **values,
-            ),
-            "line_name": lambda: _("Line %(line)s has no name: give it a product or a description.", line=line),
-            "line_vat": lambda: _(
-                "Line %(line)s (%(label)s) has no VAT: set its tax (for a sale without VAT, a 0%% tax "
-                "with its exemption reason).",
-                line=line,
-                label=label,
-            ),
-            "total_lines": lambda: _(
-                "The total of the lines (%(found)s) is not the sum of the line amounts (%(expected)s): "
-                "check the lines' taxes and amounts.",
-                **values,
-            ),
-            "total_basis": lambda: _(
-                "The total without VAT (%(found)s) does not match the lines, discounts and charges "
-                "(%(expected)s): every line needs its VAT.",
-                **values,
-            ),
-            "total_grand": lambda: _(
-                "The total with VAT (%(found)s) is not the total without VAT plus the VAT (%(expected)s): "
-                "every line needs its VAT.",
-                **values,
-            ),
-            "total_due": lambda: _(
-                "The amount due (%(found)s) is not the total with VAT less the prepaid amount (%(expected)s).",
-                **values,
-            ),
-            "seller_siren": lambda: _(
-                "Your company has no SIREN: enter its SIRET (or its French VAT number) in the company settings."
-            ),
-            "buyer_siren": lambda: _(
-                "%(customer)s is a French business customer without SIREN: enter its SIRET, or its French VAT "
-                "number, on the customer.",
-                customer=customer,
-            ),
-            "buyer_address": lambda: _(
-                "The electronic invoicing address of %(customer)s (%(found)s) must be its SIREN in the French "
-                "directory (scheme 0225): correct the customer's electronic address, or its SIRET.",
-                customer=customer,
-                found=values.get("found") or _("none"),
-            ),
-        }
-        return messages[what]()
+        return self.with_context(lang=lang)._l10n_fr_check_einvoice(xml)
 
     def _l10n_fr_pa_enqueue(self):
         """Queue the deposit of the invoices (no network call here: the cron deposits). A
@@ -570,7 +490,7 @@ class AccountMove(models.Model):
     def _l10n_fr_pa_match_invoice(self, company, message):
         """The invoice a lifecycle message is about: number, date and seller SIREN (the
         trackingId of the deposit is not in the message)."""
-        if company.partner_id._l10n_fr_pa_siren() != message.seller_siren:
+        if company.partner_id._l10n_fr_siren() != message.seller_siren:
             return self.browse()
         return (
             self.sudo()
@@ -620,7 +540,7 @@ class AccountMove(models.Model):
                 "pa_flow_id": flow.pa_flow_id or flow.tracking_id,
                 "invoice_number": self.name,
                 "invoice_date": self.invoice_date,
-                "seller_siren": self.company_id.partner_id._l10n_fr_pa_siren(),
+                "seller_siren": self.company_id.partner_id._l10n_fr_siren(),
             }
         )
 
@@ -629,17 +549,14 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     def _l10n_fr_pa_declares_collection(self):
         """Whether the company declares the collections of this invoice (212): a deposited
-        invoice with services (their VAT is due on receipt of payment)."""
+        invoice whose services owe their VAT on receipt of payment, as their taxes say (with the
+        option for VAT on debits, the VAT is due on the invoice and nothing is declared)."""
         self.ensure_one()
         return bool(
             self.move_type == "out_invoice"
             and self.l10n_fr_pa_deposit_state == "sent"
-            and self._l10n_fr_pa_has_services()
+            and self._l10n_fr_vat_on_receipts()
         )
-
-    def _l10n_fr_pa_has_services(self):
-        lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product")
-        return any(not line.product_id or line.product_id.type == "service" for line in lines)
 
     def _l10n_fr_pa_collected(self):
         """Amount collected so far, tax included: what the payments and bank statement lines
@@ -707,7 +624,7 @@ class AccountMove(models.Model):
     def _l10n_fr_pa_collection_file(self, flow):
         """(file name, CDAR bytes) of our 212 Encaissée lifecycle flow."""
         self.ensure_one()
-        siren = self.company_id.partner_id._l10n_fr_pa_siren() or ""
+        siren = self.company_id.partner_id._l10n_fr_siren() or ""
         message = LifecycleMessage(
             message_id=flow.tracking_id,
             name=self.env._("Collected"),
@@ -719,7 +636,7 @@ class AccountMove(models.Model):
             seller_siren=siren,
             issued_at=fields.Datetime.now(),
             sender=Party(siren, ROLE_SELLER),
-            recipient=Party(self.commercial_partner_id._l10n_fr_pa_siren() or "", ROLE_BUYER),
+            recipient=Party(self.commercial_partner_id._l10n_fr_siren() or "", ROLE_BUYER),
             amount=flow.amount,
             currency=flow.currency_id.name or "EUR",
         )

@@ -145,7 +145,7 @@ class FakePa:
     def add_lifecycle(self, move, code, when, flow_id=None, reason_code="", reason="", amount=None):
         """A lifecycle flow of the platform (flowDirection In) about ``move``."""
         flow_id = flow_id or f"LC{len(self.flows) + 1:04d}"
-        siren = move.company_id.partner_id._l10n_fr_pa_siren()
+        siren = move.company_id.partner_id._l10n_fr_siren()
         self.files[flow_id] = build_cdar(
             LifecycleMessage(
                 message_id=f"MSG-{flow_id}",
@@ -193,7 +193,7 @@ class PaCommon(TransactionCase):
                 "country_id": france.id,
                 "account_fiscal_country_id": france.id,
                 "vat": "FR40303265045",
-                "siret": "30326504500012",
+                "siret": "30326504500011",
                 "l10n_fr_pa_enabled": True,
                 "l10n_fr_pa_base_url": BASE_URL,
                 "l10n_fr_pa_token_url": TOKEN_URL,
@@ -218,8 +218,19 @@ class PaCommon(TransactionCase):
             }
         )
         cls.individual = cls.env["res.partner"].create({"name": "Jean Particulier", "country_id": france.id})
+        # VAT on services due on receipt of payment (the French chart's "20% S"): their
+        # collections are declared (212)
         cls.tax = cls.env["account.tax"].create(
-            {"name": "TVA 20 % (PA test)", "amount": 20.0, "type_tax_use": "sale", "company_id": cls.company.id}
+            {
+                "name": "TVA 20 % (PA test)",
+                "amount": 20.0,
+                "type_tax_use": "sale",
+                "company_id": cls.company.id,
+                "tax_exigibility": "on_payment",
+                "cash_basis_transition_account_id": cls.env["account.account"]
+                .search([("company_ids", "in", cls.company.ids), ("account_type", "=", "liability_current")], limit=1)
+                .id,
+            }
         )
         cls.service = cls.env["product.product"].create(
             {"name": "Maintenance chaudière", "type": "service", "list_price": 100.0}

@@ -48,6 +48,18 @@ class TestCollection(PaCommon):
         self.deposit()
         self.assertEqual(self.flows(move, "CustomerInvoiceLC").mapped("amount"), [50.0, 70.0])
 
+    def test_vat_on_debits_declares_nothing(self):
+        """VAT on debits is read from the taxes: a service taxed with a VAT due on the invoice
+        (the French chart's "20%") owes it on the invoice, so its collection is not declared."""
+        self.tax = self.env["account.chart.template"].with_company(self.company).ref("tva_normale")
+        move = self.post_invoice()
+        self.assertTrue(move._l10n_fr_vat_on_debits())
+        self.deposit()
+        self.assertFalse(move._l10n_fr_pa_declares_collection())
+        self.pay(move, 120.0)
+        self.deposit()
+        self.assertFalse(self.flows(move, "CustomerInvoiceLC"))
+
     def test_not_deposited_declares_nothing(self):
         move = self.post_invoice()
         self.pay(move, 120.0)

@@ -5,7 +5,7 @@ from odoo import Command
 from odoo.exceptions import RedirectWarning
 from odoo.tests import tagged
 
-from odoo.addons.l10n_fr_pa_flow.tools.einvoice_check import NS
+from odoo.addons.l10n_fr_invoice.tools.einvoice_check import NS
 
 from .common import PaCommon
 
@@ -47,7 +47,7 @@ class TestEinvoiceChecks(PaCommon):
         return self.env["account.edi.xml.cii"]._export_invoice(move)[0]
 
     def rules(self, move, xml=None):
-        return [rule for rule, __ in move._l10n_fr_pa_check_einvoice(xml)]
+        return [rule for rule, __ in move._l10n_fr_check_einvoice(xml)]
 
     @staticmethod
     def edit(xml, path, change):
@@ -62,7 +62,7 @@ class TestEinvoiceChecks(PaCommon):
     def test_valid_invoice_passes(self):
         move = self.invoice()
         xml = self.xml(move)
-        self.assertEqual(move._l10n_fr_pa_check_einvoice(), [])
+        self.assertEqual(move._l10n_fr_check_einvoice(), [])
         self.assertTrue(facturx.xml_check_xsd(xml, flavor="factur-x", level="extended"))
         tree = etree.fromstring(xml)
         # BT-30 and BT-47 are SIRENs (core writes SIRETs), BT-34 and BT-49 the French directory's
@@ -87,7 +87,7 @@ class TestEinvoiceChecks(PaCommon):
                 {"product_id": self.goods.id, "price_unit": 50.0, "tax_ids": [Command.clear()]},
             ]
         )
-        problems = dict(move.with_context(lang="fr_FR")._l10n_fr_pa_check_einvoice())
+        problems = dict(move.with_context(lang="fr_FR")._l10n_fr_check_einvoice())
         self.assertIn("BR-FXEXT-CO-04", problems)
         self.assertIn("Ligne 2 (Vanne) sans TVA", problems["BR-FXEXT-CO-04"])
         move.button_draft()
@@ -138,7 +138,7 @@ class TestEinvoiceChecks(PaCommon):
         move = self.invoice()
         self.assertNotIn("BR-FR-10", self.rules(move))
         self.company.write({"siret": False, "vat": False, "company_registry": False})
-        problems = dict(move.with_context(lang="fr_FR")._l10n_fr_pa_check_einvoice())
+        problems = dict(move.with_context(lang="fr_FR")._l10n_fr_check_einvoice())
         self.assertIn("Votre société n'a pas de SIREN", problems["BR-FR-10"])
 
     def test_buyer_siren_from_vat_br_fr_11_21(self):
@@ -149,7 +149,7 @@ class TestEinvoiceChecks(PaCommon):
         xml = self.xml(move)
         self.assertEqual(self.rules(move, xml), [])
         no_siren = self.edit(xml, f"{BUYER}/ram:SpecifiedLegalOrganization", lambda node: node.getparent().remove(node))
-        problems = dict(move.with_context(lang="fr_FR")._l10n_fr_pa_check_einvoice(no_siren))
+        problems = dict(move.with_context(lang="fr_FR")._l10n_fr_check_einvoice(no_siren))
         self.assertIn("BR-FR-11", problems)
         self.assertIn("sans SIREN", problems["BR-FR-11"])
         self.assertIn("BR-FR-21", problems)

