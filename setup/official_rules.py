@@ -33,6 +33,7 @@ status: 0 when no file has a fatal finding, 1 otherwise, 2 when the rules or sax
 
 import argparse
 import collections
+import hashlib
 import io
 import os
 import re
@@ -299,9 +300,14 @@ def main(argv=None):
     warning_by_rule = collections.Counter()
     profiles = collections.Counter()
     failed_files = skipped = 0
+    verdicts = {}  # sha256 -> (profile, findings, skipped)
     for path in files:
         with open(path, "rb") as handle:
-            profile, findings, was_skipped = judge.judge(handle.read())
+            data = handle.read()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest not in verdicts:  # the same bytes under two names (built, then deposited): judged once
+            verdicts[digest] = judge.judge(data)
+        profile, findings, was_skipped = verdicts[digest]
         profiles[profile] += 1
         skipped += was_skipped
         fatal = [finding for finding in findings if finding.fatal]
@@ -322,8 +328,9 @@ def main(argv=None):
             print("    warnings: " + ", ".join(f"{rule} x{count}" for rule, count in sorted(counts.items())))
     total_fatal = sum(len(items) for items in fatal_by_rule.values())
     print()
+    kinds = ", ".join(f"{name}: {count}" for name, count in sorted(profiles.items()))
     print(
-        f"TOTAL {len(files)} files ({', '.join(f'{name}: {count}' for name, count in sorted(profiles.items()))}); "
+        f"TOTAL {len(files)} files, {len(verdicts)} distinct ({kinds}); "
         f"{failed_files} with fatal findings, {total_fatal} fatal, {sum(warning_by_rule.values())} warnings"
         + (f", {skipped} skipped (no official rules)" if skipped else "")
     )

@@ -553,11 +553,11 @@ def read_cdar(data):
 
 
 def dump_deposit(data, syntax):
-    """With FI_EINVOICE_DUMP=/dir set, every file deposited is also written to /dir, for the
-    official rules to judge (setup/official_rules.py). Without it, nothing."""
-    folder = os.environ.get("FI_EINVOICE_DUMP")
-    if not folder or not data:
+    """With FI_EINVOICE_DUMP=/dir set, every file deposited is also written to /dir/deposited, for
+    the official rules to judge (setup/official_rules.py). Without it, nothing."""
+    if not os.environ.get("FI_EINVOICE_DUMP") or not data:
         return
+    folder = os.path.join(os.environ["FI_EINVOICE_DUMP"], "deposited")
     extension = "pdf" if data.startswith(b"%PDF") else "xml"
     os.makedirs(folder, exist_ok=True)
     name = f"pa_simulator.{syntax}-{hashlib.sha256(data).hexdigest()[:10]}.{extension}"

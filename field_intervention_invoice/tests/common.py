@@ -11,10 +11,10 @@ from odoo.addons.field_intervention.tests.common import MANAGER_GROUP, TECHNICIA
 from odoo.addons.field_intervention_sign.tests.common import FiSignCase, make_signature_png
 
 
-def dump_einvoice(content):
+def dump_einvoice(content, subfolder=""):
     """Test runs only: with FI_EINVOICE_DUMP=/dir set, every e-invoice file a test builds (CII XML,
-    Factur-X PDF, CDAR) is written to /dir, named after the test, for the official rules
-    (setup/official_rules.py) to judge. Without it, nothing."""
+    Factur-X PDF, CDAR) is written to /dir (what was deposited: to /dir/deposited), named after
+    the test, for the official rules (setup/official_rules.py) to judge. Without it, nothing."""
     folder = os.environ.get("FI_EINVOICE_DUMP")
     if not folder or not content:
         return
@@ -22,6 +22,7 @@ def dump_einvoice(content):
     test = odoo.modules.module.current_test
     name = ".".join(test.id().split(".")[2:3] + test.id().split(".")[-2:]) if test and test is not True else "run"
     extension = "pdf" if data.startswith(b"%PDF") else "xml"
+    folder = os.path.join(folder, subfolder)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, f"{name}-{hashlib.sha256(data).hexdigest()[:10]}.{extension}"), "wb") as file:
         file.write(data)
