@@ -37,6 +37,7 @@ import hashlib
 import io
 import os
 import re
+import signal
 import sys
 
 from lxml import etree
@@ -348,4 +349,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # piped into head: stop quietly
     sys.exit(main())
