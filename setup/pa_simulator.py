@@ -53,6 +53,7 @@ import hmac
 import io
 import ipaddress
 import json
+import os
 import re
 import secrets
 import socket
@@ -551,6 +552,19 @@ def read_cdar(data):
     return message
 
 
+def dump_deposit(data, syntax):
+    """With FI_EINVOICE_DUMP=/dir set, every file deposited is also written to /dir/deposited, for
+    the official rules to judge (setup/official_rules.py). Without it, nothing."""
+    if not os.environ.get("FI_EINVOICE_DUMP") or not data:
+        return
+    folder = os.path.join(os.environ["FI_EINVOICE_DUMP"], "deposited")
+    extension = "pdf" if data.startswith(b"%PDF") else "xml"
+    os.makedirs(folder, exist_ok=True)
+    name = f"pa_simulator.{syntax}-{hashlib.sha256(data).hexdigest()[:10]}.{extension}"
+    with open(os.path.join(folder, name), "wb") as file:
+        file.write(data)
+
+
 # ---------------------------------------------------------------------------------------------
 # The platform's state
 # ---------------------------------------------------------------------------------------------
@@ -655,6 +669,7 @@ class Platform:
         """POST /v1/flows once the request's shape was checked: the FullFlowInfo answered."""
         mode = self.take_mode(("reject",))
         syntax = info["flowSyntax"]
+        dump_deposit(data, syntax)
         digest = hashlib.sha256(data).hexdigest()
         flow = {
             "trackingId": info.get("trackingId"),
