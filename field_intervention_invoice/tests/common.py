@@ -1,46 +1,11 @@
-import hashlib
-import os
 from datetime import datetime, timedelta
-from unittest.mock import patch
 
-import odoo
 from odoo import Command
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.field_intervention.tests.common import MANAGER_GROUP, TECHNICIAN_GROUP
 from odoo.addons.field_intervention_sign.tests.common import FiSignCase, make_signature_png
-
-
-def dump_einvoice(content, subfolder=""):
-    """Test runs only: with FI_EINVOICE_DUMP=/dir set, every e-invoice file a test builds (CII XML,
-    Factur-X PDF, CDAR) is written to /dir (what was deposited: to /dir/deposited), named after
-    the test, for the official rules (setup/official_rules.py) to judge. Without it, nothing."""
-    folder = os.environ.get("FI_EINVOICE_DUMP")
-    if not folder or not content:
-        return
-    data = content if isinstance(content, bytes) else content.encode()
-    test = odoo.modules.module.current_test
-    name = ".".join(test.id().split(".")[2:3] + test.id().split(".")[-2:]) if test and test is not True else "run"
-    extension = "pdf" if data.startswith(b"%PDF") else "xml"
-    folder = os.path.join(folder, subfolder)
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, f"{name}-{hashlib.sha256(data).hexdigest()[:10]}.{extension}"), "wb") as file:
-        file.write(data)
-
-
-def dump_cii_exports(case):
-    """With FI_EINVOICE_DUMP set, ``case`` dumps every CII account_edi_ubl_cii exports during its test."""
-    if not os.environ.get("FI_EINVOICE_DUMP"):
-        return
-    model = type(case.env["account.edi.xml.cii"])
-    export_invoice = model._export_invoice
-
-    def export_and_dump(self, invoice):
-        xml, errors = export_invoice(self, invoice)
-        dump_einvoice(xml)
-        return xml, errors
-
-    case.startPatcher(patch.object(model, "_export_invoice", export_and_dump))
+from odoo.addons.l10n_fr_invoice.tests.common import dump_cii_exports
 
 
 class FieldInterventionInvoiceCommon(FiSignCase, AccountTestInvoicingCommon):
