@@ -5,7 +5,7 @@ from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.field_intervention.tests.common import MANAGER_GROUP, TECHNICIAN_GROUP
 from odoo.addons.field_intervention_sign.tests.common import FiSignCase, make_signature_png
-from odoo.addons.l10n_fr_invoice.tests.common import dump_cii_exports
+from odoo.addons.l10n_fr_invoice.tests.common import FRENCH_COMPANY, dump_cii_exports
 
 
 class FieldInterventionInvoiceCommon(FiSignCase, AccountTestInvoicingCommon):
@@ -25,19 +25,7 @@ class FieldInterventionInvoiceCommon(FiSignCase, AccountTestInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write(
-            {
-                "name": "Chauffage Services SAS",
-                "street": "1 rue du Four",
-                "zip": "75006",
-                "city": "Paris",
-                "vat": "FR40303265045",
-                "company_registry": "30326504500011",
-                "siret": "30326504500011",
-                "email": "facturation@chauffage.example.com",
-                "phone": "+33 1 40 00 00 00",
-            }
-        )
+        cls.company.write({**FRENCH_COMPANY, "company_registry": FRENCH_COMPANY["siret"]})
         # its own address in the French e-invoicing directory (whatever the database had before)
         cls.company.partner_id.write({"peppol_eas": "0225", "peppol_endpoint": "303265045"})
         cls.tech_a = cls._fi_create_user("fii_tech_a", "Alice Tech", TECHNICIAN_GROUP)

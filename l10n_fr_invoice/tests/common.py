@@ -11,6 +11,28 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 from ..tools.einvoice_check import NS
 
+# The French company and business customer the suite's test bases share (valid SIRET and VAT
+# numbers: the SIREN rule checks them)
+FRENCH_COMPANY = {
+    "name": "Chauffage Services SAS",
+    "street": "1 rue du Four",
+    "zip": "75006",
+    "city": "Paris",
+    "vat": "FR40303265045",
+    "siret": "30326504500011",
+    "email": "facturation@chauffage.example.com",
+    "phone": "+33 1 40 00 00 00",
+}
+FRENCH_CUSTOMER = {
+    "name": "Syndic Lumière SARL",
+    "is_company": True,
+    "street": "3 rue de la Paix",
+    "zip": "75002",
+    "city": "Paris",
+    "siret": "55210055400013",
+    "vat": "FR96552100554",
+}
+
 
 def dump_einvoice(content, subfolder=""):
     """Test runs only: with FI_EINVOICE_DUMP=/dir set, every e-invoice file a test builds (CII XML,
@@ -55,35 +77,13 @@ class L10nFrInvoiceCommon(AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
-        cls.company.write(
-            {
-                "name": "Chauffage Services SAS",
-                "street": "1 rue du Four",
-                "zip": "75006",
-                "city": "Paris",
-                "vat": "FR40303265045",
-                "siret": "30326504500011",
-                "email": "facturation@chauffage.example.com",
-                "phone": "+33 1 40 00 00 00",
-            }
-        )
+        cls.company.write(FRENCH_COMPANY)
         # the account customers pay to (BT-84)
         cls.env["res.partner.bank"].create(
             {"partner_id": cls.company.partner_id.id, "acc_number": "FR76 3000 6000 0112 3456 7890 189"}
         )
         france = cls.env.ref("base.fr")
-        cls.customer = cls.env["res.partner"].create(
-            {
-                "name": "Syndic Lumière SARL",
-                "is_company": True,
-                "country_id": france.id,
-                "street": "3 rue de la Paix",
-                "zip": "75002",
-                "city": "Paris",
-                "siret": "55210055400013",
-                "vat": "FR96552100554",
-            }
-        )
+        cls.customer = cls.env["res.partner"].create({**FRENCH_CUSTOMER, "country_id": france.id})
         cls.individual = cls.env["res.partner"].create(
             {
                 "name": "Jean Particulier",

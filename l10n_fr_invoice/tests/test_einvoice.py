@@ -147,28 +147,19 @@ class TestEinvoice(L10nFrInvoiceCommon):
         invoice = self.make_invoice(partner=nameless)
         self.assertEqual(sorted(self.rules(invoice)), ["BR-FR-10", "BR-FR-11", "BR-FR-21"])
 
+    def sale_abroad(self, country, vat, tax_xmlid):
+        """A posted invoice of the service, at 0 % VAT (the French chart's ``tax_xmlid``), to a
+        business in ``country``, and its CII."""
+        customer = self.env["res.partner"].create(
+            {"name": "Chauffage SA", "is_company": True, "country_id": self.env.ref(country).id, "vat": vat}
+        )
+        tax = self.env["account.chart.template"].with_company(self.company).ref(tax_xmlid)
+        line = {"product_id": self.service.id, "quantity": 1, "price_unit": 100.0, "tax_ids": [Command.set(tax.ids)]}
+        invoice = self.make_invoice(partner=customer, lines=[line])
+        return invoice, self.cii(invoice)
+
     def test_service_to_an_eu_business_is_reverse_charged(self):
-        chart = self.env["account.chart.template"].with_company(self.company)
-        belgian = self.env["res.partner"].create(
-            {
-                "name": "Chauffage Bruxelles SA",
-                "is_company": True,
-                "country_id": self.env.ref("base.be").id,
-                "vat": "BE0477472701",
-            }
-        )
-        invoice = self.make_invoice(
-            partner=belgian,
-            lines=[
-                {
-                    "product_id": self.service.id,
-                    "quantity": 1,
-                    "price_unit": 100.0,
-                    "tax_ids": [Command.set(chart.ref("tva_sale_service_intra_0").ids)],
-                }
-            ],
-        )
-        tree = self.cii(invoice)
+        invoice, tree = self.sale_abroad("base.be", "BE0477472701", "tva_sale_service_intra_0")
         self.assertEqual(set(self.text(tree, "//ram:ApplicableTradeTax/ram:CategoryCode")), {"AE"})
         self.assertIn("VATEX-EU-AE", self.text(tree, "//ram:ApplicableTradeTax/ram:ExemptionReasonCode"))
         self.assertEqual(self.rules(invoice), [])
@@ -176,27 +167,7 @@ class TestEinvoice(L10nFrInvoiceCommon):
         self.assertIn("283-2", invoice._l10n_fr_vat_mentions()[0])
 
     def test_service_exported_outside_the_eu(self):
-        chart = self.env["account.chart.template"].with_company(self.company)
-        swiss = self.env["res.partner"].create(
-            {
-                "name": "Chauffage Genève SA",
-                "is_company": True,
-                "country_id": self.env.ref("base.ch").id,
-                "vat": "CHE-116.281.710 MWST",
-            }
-        )
-        invoice = self.make_invoice(
-            partner=swiss,
-            lines=[
-                {
-                    "product_id": self.service.id,
-                    "quantity": 1,
-                    "price_unit": 100.0,
-                    "tax_ids": [Command.set(chart.ref("tva_sale_service_export_0").ids)],
-                }
-            ],
-        )
-        tree = self.cii(invoice)
+        invoice, tree = self.sale_abroad("base.ch", "CHE-116.281.710 MWST", "tva_sale_service_export_0")
         self.assertEqual(set(self.text(tree, "//ram:ApplicableTradeTax/ram:CategoryCode")), {"G"})
         self.assertEqual(self.rules(invoice), [])
         self.assertIn("262 I", invoice._l10n_fr_vat_mentions()[0])

@@ -9,7 +9,7 @@ from odoo import Command
 from odoo.tests.common import TransactionCase
 from odoo.tools.pdf import PdfFileWriter
 
-from odoo.addons.l10n_fr_invoice.tests.common import dump_cii_exports, dump_einvoice
+from odoo.addons.l10n_fr_invoice.tests.common import FRENCH_COMPANY, FRENCH_CUSTOMER, dump_cii_exports, dump_einvoice
 from odoo.addons.l10n_fr_pa_flow.tools import pa_client
 from odoo.addons.l10n_fr_pa_flow.tools.cdar import LifecycleMessage, Party, build_cdar
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -191,11 +191,9 @@ class PaCommon(TransactionCase):
         france = cls.env.ref("base.fr")
         cls.company.write(
             {
-                "name": "Chauffage Services SAS",
+                **FRENCH_COMPANY,
                 "country_id": france.id,
                 "account_fiscal_country_id": france.id,
-                "vat": "FR40303265045",
-                "siret": "30326504500011",
                 "l10n_fr_pa_enabled": True,
                 "l10n_fr_pa_base_url": BASE_URL,
                 "l10n_fr_pa_token_url": TOKEN_URL,
@@ -207,18 +205,7 @@ class PaCommon(TransactionCase):
             }
         )
         cls.currency = cls.company.currency_id
-        cls.customer = cls.env["res.partner"].create(
-            {
-                "name": "Syndic Lumière SARL",
-                "is_company": True,
-                "country_id": france.id,
-                "street": "3 rue de la Paix",
-                "zip": "75002",
-                "city": "Paris",
-                "siret": "55210055400013",
-                "vat": "FR96552100554",
-            }
-        )
+        cls.customer = cls.env["res.partner"].create({**FRENCH_CUSTOMER, "country_id": france.id})
         cls.individual = cls.env["res.partner"].create({"name": "Jean Particulier", "country_id": france.id})
         # VAT on services due on receipt of payment (the French chart's "20% S"): their
         # collections are declared (212)
