@@ -254,7 +254,7 @@ def test_01_signed_invoice_is_deposited_by_the_scheduled_action(world, erp, pg, 
     assert received["flow"]["flowSyntax"] == "Factur-X" and received["flow"]["processingRule"] == "B2B"
     # what the platform read from the Factur-X it received
     assert received["invoice"]["number"] == posted["name"]
-    assert received["invoice"]["sellerSiren"] == pa.siren and received["invoice"]["buyerSiren"] == "493000013"
+    assert received["invoice"]["sellerSiren"] == pa.siren and received["invoice"]["buyerSiren"] == "493000012"
     assert float(received["invoice"]["totalAmount"]) == pytest.approx(posted["amount_total"])
     story.update(invoice=invoice, name=posted["name"], intervention=intervention, tracking=flow["tracking_id"])
 
