@@ -25,22 +25,58 @@ seller and buyer SIREN, amounts) and gets a ``CustomerInvoiceLC`` lifecycle flow
 CDAR message, downloadable). A CDAR deposited by the seller (e.g. "212 Encaissée") is parsed and
 kept. Webhooks are POSTed as ``WebhookCallbackContent`` with ``X-PA-Signature: sha256=<HMAC>``.
 
+The platform's checks of a deposited invoice (written here from the standards, not taken from
+the addons: the ERP and the platform may disagree, as in real life; ``checks`` off in /_sim/config
+skips them). Which answer is which follows XP Z12-013 and XP Z12-012/014:
+  * what cannot be read as its format says -> the flow's acknowledgement ``Error`` (the OpenAPI's
+    FlowAckStatus: integrity and technical checks), nothing deposited, no lifecycle. Reason code
+    ``InvalidSchema`` (IRR_SYNTAX): not well-formed, a PDF without factur-x.xml, no or unknown
+    specification identifier (BT-24, BR-01), a MINIMUM or BASIC WL profile (not an invoice), or a
+    file invalid against the XSD of its profile (Factur-X BASIC, EN16931, EXTENDED, EXTENDED-CTC-FR
+    or UBL 2.1, the XSDs of the ``factur-x`` library when lxml and it are importable). Also, as
+    before: EmptyFlow, ChecksumMismatch, AlreadyExistingFlow, FlowTypeError.
+  * a readable file is acknowledged ``Ok``, "200 Déposée", then, if a control fails, "213 Rejetée"
+    (XP Z12-014 UC2: a rejected invoice is deemed not issued; it is corrected and deposited again
+    under its number) with the reason code of XP Z12-012's "Tableau des motifs de STATUTS" (MDT-113)
+    and a reason text (MDT-114) naming the rule ids and what is wrong, first failing control only:
+      REJ_SEMAN  the EN 16931 and FNFE BR-FR (Flux 2) rules on CII: BR-02..BR-16 (number, date,
+                 type, currency, names, postal addresses and countries, totals, a line), BR-21,
+                 BR-22, BR-24, BR-25, BR-26 (lines), BR-CO-04 (a line's VAT category), BR-CO-10,
+                 BR-CO-11, BR-CO-12, BR-CO-13, BR-CO-14, BR-CO-15, BR-CO-16 (totals), BR-CO-17,
+                 BR-CO-18, BR-45, BR-46 (VAT breakdown), BR-S-05, BR-S-08 (standard rate),
+                 BR-FR-01, BR-FR-02 (BT-1), BR-FR-04 (BT-3), BR-FR-05 (notes PMT, PMD, AAB),
+                 BR-FR-08 (BT-23 billing framework), BR-FR-10 (seller SIREN), BR-FR-11 (buyer
+                 SIREN, B2B), BR-FR-12/13 (BT-49/BT-34), BR-FR-15/16 (VAT categories and rates),
+                 BR-FR-21 (B2B: BT-49 in scheme 0225 starting with the buyer's SIREN), BR-FR-23,
+                 BR-FR-25 (0225 address format). B2B: the BAR note (BT-21) when there is one, else
+                 the flow's processingRule. UBL files get their XSD only.
+      REJ_COH    the referential: the seller's (BT-30) or buyer's (BT-47) SIREN has a wrong
+                 check digit (no such company).
+      REJ_UNI    the same invoice number of the same seller the same year was already received
+                 (and not rejected).
+      REJ_ADR    the buyer's address (BT-49, scheme 0225) is not in the platform's directory.
+The directory (annuaire): ``directory`` in /_sim/config, a list of the addressing lines that can
+receive (SIREN, or SIREN_routing code); null (the default): every valid SIREN and its routing codes.
+
 Control API (not part of the standard; no auth, loopback clients only), all JSON:
   GET  /_sim/state                       mode, configuration, counters
   POST /_sim/mode      {"mode": "accept"|"reject"|"fail"|"delay"|"down", "count": N (None: until
                         changed), "reasonCode": "InvalidSchema", "reasonMessage": "...",
                         "status": 429|503|500|403, "seconds": S}   applies to the next deposits
                         (``down`` closes every connection of the standard routes and the token's)
-  POST /_sim/config    {"webhookUrl", "webhookSecret", "webhookOnDeposit": bool, "maxFileSize"}
+  POST /_sim/config    {"webhookUrl", "webhookSecret", "webhookOnDeposit": bool, "maxFileSize",
+                        "checks": bool (default true), "directory": [addresses] | null}
   POST /_sim/lifecycle {"invoice": number | "flowId"/"trackingId": of the deposit, "code": 205,
                         "label", "reasonCode", "reason", "statusDate": ISO date-time,
                         "webhook": bool (default: when a webhook URL is set), "duplicate": bool}
-  GET  /_sim/flows     every flow with what was read from it (invoice, parsed CDAR), oldest first
+  GET  /_sim/flows     every flow with what was read from it (invoice, parsed CDAR) and, for a
+                        rejected invoice, its "rejection" (reasonCode, reason, rules), oldest first
   GET  /_sim/requests  the requests received on the standard routes (method, path, status; for
                         deposits: trackingId, flowId and ackStatus)
   GET  /_sim/webhooks  the webhook deliveries (status answered by the receiver)
   POST /_sim/reset     forget flows, requests, tokens and deliveries; mode back to accept
-Standard library only (lxml and pypdf are used when importable, as in the suite's virtualenv).
+Standard library only (lxml, pypdf and the factur-x library's XSDs are used when importable, as in the
+suite's virtualenv).
 """
 
 import argparse
