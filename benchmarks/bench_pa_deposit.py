@@ -189,6 +189,7 @@ def run(env, url, n=1000, batch=100, warmup=10, syntax="CII"):
         if flow["invoice"]
         and flow["invoice"]["number"] in numbers
         and flow["flow"]["acknowledgement"]["status"] == "Ok"
+        and not flow.get("rejection")  # not "213 Rejetée" by the platform's checks
     ]
     results = posting.report(), deposit.report()
     print(
