@@ -1659,6 +1659,10 @@ class Handler(BaseHTTPRequestHandler):
             duplicate=bool(payload.get("duplicate")),
         )
         record.setdefault("lifecycle", []).append(result["flow"]["flowId"])
+        if code == "213":  # rejected: deemed not issued, its number may be deposited again
+            with platform.lock:
+                record["rejection"] = {"reasonCode": payload.get("reasonCode"), "reason": payload.get("reason"),
+                                       "rules": []}  # fmt: skip
         return result
 
 

@@ -563,6 +563,10 @@ def test_directory_and_referential(pa):
     deposit_ok(pa, cii("FAC/2026/00133", price="80.00"))
     assert [(c, r) for c, r, __ in lifecycle_of(pa, "FAC/2026/00133")] == [("200", None), ("200", None),
                                                                           ("213", "REJ_UNI")]  # fmt: skip
+    # a 213 sent through the control API rejects the invoice too: its number may come again
+    pa.control("lifecycle", {"invoice": "FAC/2026/00131", "code": 213, "reasonCode": "REJ_COH", "reason": "BT-48"})
+    deposit_ok(pa, cii("FAC/2026/00131", price="90.00"))
+    assert [c for c, __, __ in lifecycle_of(pa, "FAC/2026/00131")] == ["200", "213", "200"]
     # the platform's checks off: a file readable is enough
     pa.control("config", {"checks": False})
     deposit_ok(pa, cii("FAC/2026/00134", grand_total="1.00", process=None))
