@@ -1,6 +1,8 @@
 """The PA simulator (setup/pa_simulator.py) against the AFNOR Flow Service OpenAPI 1.1.0: it refuses
 what the OpenAPI refuses, with the OpenAPI's status codes and Error body, and serves the happy
-path. Real HTTP on loopback, the simulator started as the demo and the e2e tests start it."""
+path; and it checks the invoices it receives as a platform does (XSD -> Error acknowledgement,
+EN 16931 / BR-FR rules, referential, uniqueness, directory -> 213 Rejetée with XP Z12-012's reason
+codes). Real HTTP on loopback, the simulator started as the demo and the e2e tests start it."""
 
 import hashlib
 import hmac
