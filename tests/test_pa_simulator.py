@@ -1,6 +1,8 @@
 """The PA simulator (setup/pa_simulator.py) against the AFNOR Flow Service OpenAPI 1.1.0: it refuses
 what the OpenAPI refuses, with the OpenAPI's status codes and Error body, and serves the happy
-path. Real HTTP on loopback, the simulator started as the demo and the e2e tests start it."""
+path; and it checks the invoices it receives as a platform does (XSD -> Error acknowledgement,
+EN 16931 / BR-FR rules, referential, uniqueness, directory -> 213 Rejetée with XP Z12-012's reason
+codes). Real HTTP on loopback, the simulator started as the demo and the e2e tests start it."""
 
 import hashlib
 import hmac
@@ -10,6 +12,7 @@ import sys
 import threading
 import time
 import uuid
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -20,7 +23,7 @@ from pypdf import PdfWriter
 from .odoo_server import ROOT
 from .pa_client import Pa, PaSimulator
 
-SELLER, BUYER = "552100554", "493000013"
+SELLER, BUYER = "552100554", "493000012"
 CDAR = "urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
 NS = {"rsm": CDAR, "ram": RAM, "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"}
@@ -29,25 +32,90 @@ ERROR_STATUSES = {400, 401, 403, 404, 413, 422, 429, 500, 503}
 sys.path.insert(0, str(ROOT / "setup"))
 import pa_simulator
 
+EN16931 = "urn:cen.eu:en16931:2017"
+EXTENDED = "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended"
+NOTES = {
+    "PMT": "Indemnité forfaitaire pour frais de recouvrement : 40 EUR",
+    "PMD": "Pénalités de retard : trois fois le taux d'intérêt légal",
+    "AAB": "Pas d'escompte pour paiement anticipé",
+}
 
-def cii(number="FAC/2026/00042", type_code="380", total="120.00"):
+
+def party(tag, name, siren, address, street="3 rue de la République"):
+    address = f'<ram:URIUniversalCommunication><ram:URIID schemeID="0225">{address}</ram:URIID>' \
+        "</ram:URIUniversalCommunication>" if address else ""  # fmt: skip
+    legal = f'<ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">{siren}</ram:ID>' \
+        "</ram:SpecifiedLegalOrganization>" if siren else ""  # fmt: skip
+    return f"""<ram:{tag}><ram:Name>{name}</ram:Name>{legal}
+    <ram:PostalTradeAddress><ram:PostcodeCode>69002</ram:PostcodeCode><ram:LineOne>{street}</ram:LineOne>
+     <ram:CityName>Lyon</ram:CityName><ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress>{address}
+   </ram:{tag}>"""
+
+
+def line_xml(line_id, name, price, rate="20"):
+    tax = (f"<ram:ApplicableTradeTax><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>S</ram:CategoryCode>"
+           f"<ram:RateApplicablePercent>{rate}</ram:RateApplicablePercent></ram:ApplicableTradeTax>"
+           if rate is not None else "")  # fmt: skip
+    product = f"<ram:Name>{name}</ram:Name>" if name else ""
+    return f"""<ram:IncludedSupplyChainTradeLineItem>
+   <ram:AssociatedDocumentLineDocument><ram:LineID>{line_id}</ram:LineID></ram:AssociatedDocumentLineDocument>
+   <ram:SpecifiedTradeProduct>{product}</ram:SpecifiedTradeProduct>
+   <ram:SpecifiedLineTradeAgreement><ram:NetPriceProductTradePrice><ram:ChargeAmount>{price}</ram:ChargeAmount>
+    </ram:NetPriceProductTradePrice></ram:SpecifiedLineTradeAgreement>
+   <ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="C62">1</ram:BilledQuantity>
+   </ram:SpecifiedLineTradeDelivery>
+   <ram:SpecifiedLineTradeSettlement>{tax}
+    <ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>{price}</ram:LineTotalAmount>
+    </ram:SpecifiedTradeSettlementLineMonetarySummation>
+   </ram:SpecifiedLineTradeSettlement>
+  </ram:IncludedSupplyChainTradeLineItem>"""
+
+
+def cii(number="FAC/2026/00042", type_code="380", price="100.00", *, lines=None, guideline=EN16931, process="S1",
+        notes=NOTES, seller=SELLER, buyer=BUYER, buyer_address=None, grand_total=None, vat_rate="20"):  # fmt: skip
+    """A complete EN 16931 invoice of a French seller to a French business buyer, valid for the
+    XSD and the rules; the keywords break one thing at a time. ``lines``: [(name, price, rate)]."""
+    lines = lines or [("Entretien chaudière", price, vat_rate)]
+    net = sum(Decimal(amount) for __, amount, __ in lines)
+    taxed = {}
+    for __, amount, rate in lines:
+        if rate is not None:
+            taxed[rate] = taxed.get(rate, Decimal(0)) + Decimal(amount)
+    breakdown = "".join(
+        f"<ram:ApplicableTradeTax><ram:CalculatedAmount>{base * Decimal(rate) / 100:.2f}</ram:CalculatedAmount>"
+        f"<ram:TypeCode>VAT</ram:TypeCode><ram:BasisAmount>{base:.2f}</ram:BasisAmount>"
+        f"<ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>{rate}</ram:RateApplicablePercent>"
+        "</ram:ApplicableTradeTax>"
+        for rate, base in taxed.items()
+    )
+    vat = sum((base * Decimal(rate) / 100).quantize(Decimal("0.01")) for rate, base in taxed.items())
+    total = grand_total or f"{net + vat:.2f}"
+    process_xml = (f"<ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>{process}</ram:ID>"
+                   "</ram:BusinessProcessSpecifiedDocumentContextParameter>" if process else "")  # fmt: skip
+    notes_xml = "".join(f"<ram:IncludedNote><ram:Content>{content}</ram:Content><ram:SubjectCode>{code}"
+                        "</ram:SubjectCode></ram:IncludedNote>" for code, content in notes.items())  # fmt: skip
+    lines_xml = "".join(line_xml(index, *line) for index, line in enumerate(lines, 1))
+    buyer_address = buyer if buyer_address is None else buyer_address
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
-  xmlns:ram="{RAM}" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">
+  xmlns:ram="{RAM}" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
+  xmlns:qdt="urn:un:unece:uncefact:data:standard:QualifiedDataType:100">
+ <rsm:ExchangedDocumentContext>{process_xml}
+  <ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>{guideline}</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>
+ </rsm:ExchangedDocumentContext>
  <rsm:ExchangedDocument><ram:ID>{number}</ram:ID><ram:TypeCode>{type_code}</ram:TypeCode>
-  <ram:IssueDateTime><udt:DateTimeString format="102">20261203</udt:DateTimeString></ram:IssueDateTime>
+  <ram:IssueDateTime><udt:DateTimeString format="102">20261203</udt:DateTimeString></ram:IssueDateTime>{notes_xml}
  </rsm:ExchangedDocument>
- <rsm:SupplyChainTradeTransaction>
+ <rsm:SupplyChainTradeTransaction>{lines_xml}
   <ram:ApplicableHeaderTradeAgreement>
-   <ram:SellerTradeParty><ram:Name>Chauffage SA</ram:Name>
-    <ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">{SELLER}00012</ram:ID></ram:SpecifiedLegalOrganization>
-   </ram:SellerTradeParty>
-   <ram:BuyerTradeParty><ram:Name>Copropriété</ram:Name>
-    <ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">{BUYER}</ram:ID></ram:SpecifiedLegalOrganization>
-   </ram:BuyerTradeParty>
+   {party("SellerTradeParty", "Chauffage SA", seller, seller)}
+   {party("BuyerTradeParty", "Copropriété", buyer, buyer_address)}
   </ram:ApplicableHeaderTradeAgreement>
-  <ram:ApplicableHeaderTradeSettlement><ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>
+  <ram:ApplicableHeaderTradeDelivery/>
+  <ram:ApplicableHeaderTradeSettlement><ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>{breakdown}
    <ram:SpecifiedTradeSettlementHeaderMonetarySummation>
+    <ram:LineTotalAmount>{net:.2f}</ram:LineTotalAmount><ram:TaxBasisTotalAmount>{net:.2f}</ram:TaxBasisTotalAmount>
+    <ram:TaxTotalAmount currencyID="EUR">{vat:.2f}</ram:TaxTotalAmount>
     <ram:GrandTotalAmount>{total}</ram:GrandTotalAmount><ram:DuePayableAmount>{total}</ram:DuePayableAmount>
    </ram:SpecifiedTradeSettlementHeaderMonetarySummation>
   </ram:ApplicableHeaderTradeSettlement>
@@ -103,7 +171,7 @@ def simulator(tmp_path_factory):
 def pa(simulator):
     client = Pa(simulator)
     client.control("reset", {})
-    client.control("config", {"webhookUrl": None, "webhookOnDeposit": False})
+    client.control("config", {"webhookUrl": None, "webhookOnDeposit": False, "checks": True, "directory": None})
     return client
 
 
@@ -328,7 +396,7 @@ def test_lifecycle_webhook_signed_and_cdar_deposit(pa):
     receiver = WebhookReceiver()
     try:
         pa.control("config", {"webhookUrl": receiver.url, "webhookSecret": "s3cret"})
-        pdf = facturx("FAC/2026/00077", total="240.00")
+        pdf = facturx("FAC/2026/00077", price="200.00")
         pa.deposit(pdf)
         emitted = pa.control(
             "lifecycle",
@@ -374,6 +442,139 @@ def test_lifecycle_webhook_signed_and_cdar_deposit(pa):
     no_amount = pa_simulator.build_cdar(invoice, "212", "Encaissée")
     ack = pa.deposit(no_amount, file_type="application/xml", syntax="CDAR").json()["acknowledgement"]
     assert ack["details"][0]["reasonCode"] == "InvoiceLCRuleError"
+
+
+# ---------------------------------------------------------------------------------------------
+# The platform's checks of the invoices it receives
+# ---------------------------------------------------------------------------------------------
+def lifecycle_of(pa, number):
+    """[(code, reasonCode, reason)] of the lifecycle flows the platform emitted for the invoice
+    ``number``, read from their CDAR as the connector does."""
+    found = []
+    for flow in pa.search({"flowType": ["CustomerInvoiceLC"], "flowDirection": ["In"]}).json()["results"]:
+        cdar = etree.fromstring(pa.get(flow["flowId"], "Original").content)
+        reference = cdar.find("rsm:AcknowledgementDocument/ram:ReferenceReferencedDocument", NS)
+        if reference.findtext("ram:IssuerAssignedID", namespaces=NS) == number:
+            found.append((
+                reference.findtext("ram:ProcessConditionCode", namespaces=NS),
+                reference.findtext("ram:SpecifiedDocumentStatus/ram:ReasonCode", namespaces=NS),
+                reference.findtext("ram:SpecifiedDocumentStatus/ram:Reason", namespaces=NS),
+            ))  # fmt: skip
+    return found
+
+
+def deposit_ok(pa, data, syntax="CII"):
+    file_type = "application/pdf" if syntax == "Factur-X" else "application/xml"
+    response = pa.deposit(data, file_type=file_type, syntax=syntax)
+    assert response.status_code == 202, response.text
+    ack = response.json()["acknowledgement"]
+    assert ack == {"status": "Ok"}, ack
+    return response.json()
+
+
+def test_valid_invoices_are_accepted(pa):
+    """A complete invoice passes the XSD of its profile and the rules: "200 Déposée" only."""
+    deposit_ok(pa, facturx("FAC/2026/00100"), "Factur-X")
+    deposit_ok(pa, cii("FAC/2026/00101", guideline=EXTENDED), "CII")
+    deposit_ok(pa, cii("FAC/2026/00102", lines=[("Main d'oeuvre", "150.00", "20"), ("Filtre", "12.50", "5.5")]))
+    deposit_ok(pa, cii("AV/2026/00001", type_code="381"))
+    for number in ("FAC/2026/00100", "FAC/2026/00101", "FAC/2026/00102", "AV/2026/00001"):
+        assert lifecycle_of(pa, number) == [("200", None, None)], number
+    assert all(flow["rejection"] is None for flow in pa.control("flows")["flows"])
+
+
+def test_xsd_invalid_file_gets_an_error_acknowledgement(pa):
+    """What the platform cannot read as its format says is not deposited: an Error
+    acknowledgement InvalidSchema (IRR_SYNTAX), no lifecycle."""
+    cases = {
+        "line without item name": cii("FAC/2026/00110", lines=[("", "100.00", "20")]),
+        "EN 16931 line without VAT": cii("FAC/2026/00111", lines=[("Pièce", "100.00", None)]),
+        "MINIMUM profile": cii("FAC/2026/00112", guideline="urn:factur-x.eu:1p0:minimum"),
+        "unknown profile": cii("FAC/2026/00113", guideline="urn:example:invoice"),
+    }
+    for case, data in cases.items():
+        response = pa.deposit(data, file_type="application/xml", syntax="CII")
+        assert response.status_code == 202, response.text
+        ack = response.json()["acknowledgement"]
+        assert ack["status"] == "Error", case
+        assert ack["details"][0]["reasonCode"] == "InvalidSchema", (case, ack)
+    first = pa.deposit(cases["line without item name"], file_type="application/xml", syntax="CII").json()
+    assert "XSD" in first["acknowledgement"]["details"][0]["reasonMessage"]
+    assert "SpecifiedTradeProduct" in first["acknowledgement"]["details"][0]["reasonMessage"]
+    # the same file in a Factur-X PDF
+    ack = pa.deposit(facturx("FAC/2026/00114", lines=[("", "10.00", "20")])).json()["acknowledgement"]
+    assert ack["details"][0]["reasonCode"] == "InvalidSchema"
+    assert pa.search({"flowType": ["CustomerInvoiceLC"]}).json()["results"] == []
+
+
+def test_semantic_rules_reject_with_213(pa):
+    """A readable, XSD-valid file that breaks EN 16931 / BR-FR rules is deposited ("200
+    Déposée"), then rejected: "213 Rejetée", reason REJ_SEMAN and the rules' ids."""
+    cases = {
+        # EXTENDED allows a line without VAT in its XSD: EN 16931 rules do not
+        "FAC/2026/00120": (
+            {"guideline": EXTENDED, "lines": [("Main d'oeuvre", "100.00", "20"), ("Pièce", "50.00", None)]},
+            ["BR-CO-04"],
+        ),
+        "FAC/2026/00121": ({"grand_total": "130.00"}, ["BR-CO-15"]),
+        "FAC/2026/00122": ({"process": None, "notes": {}}, ["BR-FR-05", "BR-FR-08"]),
+        "FAC/2026/00123": ({"buyer": None, "buyer_address": "493000012"}, ["BR-FR-11", "BR-FR-21"]),
+        "FAC 2026 124": ({}, ["BR-FR-02"]),
+        "FAC/2026/00125": ({"vat_rate": "19"}, ["BR-FR-16"]),
+    }
+    for number, (options, rules) in cases.items():
+        flow = deposit_ok(pa, cii(number, **options))
+        lifecycle = lifecycle_of(pa, number)
+        assert [(code, reason) for code, reason, __ in lifecycle] == [("200", None), ("213", "REJ_SEMAN")], number
+        for rule in rules:
+            assert rule in lifecycle[1][2], (number, rule, lifecycle[1][2])
+        (stored,) = [f for f in pa.control("flows")["flows"] if f["flow"]["flowId"] == flow["flowId"]]
+        assert sorted({r["rule"] for r in stored["rejection"]["rules"]}) == rules, stored["rejection"]
+    # the CDAR of the rejection, as the standard's example (XP Z12-014 UC2)
+    lifecycle = pa.search({"flowType": ["CustomerInvoiceLC"], "flowDirection": ["In"]}).json()["results"]
+    cdar = etree.fromstring(pa.get(lifecycle[1]["flowId"], "Original").content)
+    reference = cdar.find("rsm:AcknowledgementDocument/ram:ReferenceReferencedDocument", NS)
+    assert reference.findtext("ram:ProcessCondition", namespaces=NS) == "Rejetée"
+    assert cdar.findtext("rsm:ExchangedDocument/ram:SenderTradeParty/ram:RoleCode", namespaces=NS) == "WK"
+    # a rejected invoice was not issued: corrected, it is deposited again under its number
+    deposit_ok(pa, cii("FAC/2026/00121"))
+    assert [code for code, __, __ in lifecycle_of(pa, "FAC/2026/00121")] == ["200", "213", "200"]
+
+
+def test_directory_and_referential(pa):
+    """What the ERP cannot check before: the buyer's address in the directory (REJ_ADR), a
+    SIREN that does not exist (REJ_COH), an invoice number already issued (REJ_UNI)."""
+    pa.control("config", {"directory": [SELLER, "493000012_COMPTA"]})
+    deposit_ok(pa, cii("FAC/2026/00130"))  # to 493000012: the buyer receives at 493000012_COMPTA only
+    ((__, __, __), (code, reason_code, reason)) = lifecycle_of(pa, "FAC/2026/00130")
+    assert (code, reason_code) == ("213", "REJ_ADR") and "BT-49" in reason and "493000012" in reason
+    deposit_ok(pa, cii("FAC/2026/00130", buyer_address="493000012_COMPTA"))
+    assert [c for c, __, __ in lifecycle_of(pa, "FAC/2026/00130")] == ["200", "213", "200"]
+    # the directory registers the buyer's SIREN: its invoices to the SIREN are received
+    pa.control("config", {"directory": [SELLER, "493000012", "493000012_COMPTA"]})
+    deposit_ok(pa, cii("FAC/2026/00131"))
+    assert [c for c, __, __ in lifecycle_of(pa, "FAC/2026/00131")] == ["200"]
+    # the default directory: every valid SIREN, and its routing codes
+    pa.control("config", {"directory": None})
+    deposit_ok(pa, cii("FAC/2026/00132", buyer="493000013"))  # 9 digits (BR-FR-11), not a SIREN
+    ((__, __, __), (code, reason_code, reason)) = lifecycle_of(pa, "FAC/2026/00132")
+    assert (code, reason_code) == ("213", "REJ_COH") and "BT-47" in reason
+    deposit_ok(pa, cii("FAC/2026/00133", buyer_address="493000012_ACHATS"))
+    assert [c for c, __, __ in lifecycle_of(pa, "FAC/2026/00133")] == ["200"]
+    # the same invoice number of the same seller, the same year: not issued twice
+    deposit_ok(pa, cii("FAC/2026/00133", price="80.00"))
+    assert [(c, r) for c, r, __ in lifecycle_of(pa, "FAC/2026/00133")] == [("200", None), ("200", None),
+                                                                          ("213", "REJ_UNI")]  # fmt: skip
+    # a 213 sent through the control API rejects the invoice too: its number may come again
+    pa.control("lifecycle", {"invoice": "FAC/2026/00131", "code": 213, "reasonCode": "REJ_COH", "reason": "BT-48"})
+    deposit_ok(pa, cii("FAC/2026/00131", price="90.00"))
+    assert [c for c, __, __ in lifecycle_of(pa, "FAC/2026/00131")] == ["200", "213", "200"]
+    # the platform's checks off: a file readable is enough
+    pa.control("config", {"checks": False})
+    deposit_ok(pa, cii("FAC/2026/00134", grand_total="1.00", process=None))
+    assert [c for c, __, __ in lifecycle_of(pa, "FAC/2026/00134")] == ["200"]
+    response = pa.http.post(f"{pa.url}/_sim/config", json={"directory": "493000012"}, timeout=10)
+    assert response.status_code == 400
 
 
 def test_control_api_checks(pa):

@@ -7,6 +7,7 @@ draft invoice clean, posts and prints it; the PDF carries the French legal menti
 its Factur-X the e-invoicing data. The PDFs are kept in ``var/test/`` (the README's pictures are
 made from them)."""
 
+import importlib.util
 import pathlib
 
 import facturx
@@ -18,7 +19,16 @@ NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
 }
-OUT = pathlib.Path(__file__).resolve().parent.parent.parent / "var" / "test"
+ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
+OUT = ROOT / "var" / "test"
+
+
+def platform_checks():
+    """The PA simulator's module (setup/pa_simulator.py): its checks are the platform's."""
+    spec = importlib.util.spec_from_file_location("pa_simulator", ROOT / "setup" / "pa_simulator.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def demo_session(world, login):
@@ -102,4 +112,10 @@ def test_demo_story_client_signs_billing_posts(world, erp, server, log_start):
     assert uri("BuyerTradeParty") == [("0225", "444555668")], "BR-FR-12: buyer electronic address (BT-49)"
     assert tree.xpath("//ram:InvoiceCurrencyCode/text()", namespaces=NS) == ["EUR"]
     assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    # and the platform would take it: the PA simulator's checks (XSD, EN 16931 / BR-FR rules,
+    # SIRENs, directory) find nothing to reject in the file billing sent
+    simulator = platform_checks()
+    invoice, root = simulator.read_invoice("Factur-X", document)
+    assert simulator.CiiRules(root, True).run() == []
+    assert simulator.Platform("demo", "demo").rejection(invoice, root, "B2B") is None
     assert server.log_problems(since=log_start) == []

@@ -8,7 +8,8 @@ the deposit scheduled action sends it (Factur-X) -> "200 Déposée" read by poll
 "205 Approuvée" pushed by webhook -> billing registers the payment -> our "212 Encaissée" is
 deposited with the amount collected. The faults: the PA down (503, then closed connections)
 during the deposit, an answer lost after the PA stored the flow, a duplicate webhook, statuses
-that arrive out of order, a "210 Refusée" on an invoice born from an intervention.
+that arrive out of order, a "210 Refusée" on an invoice born from an intervention, and a "213
+Rejetée" by the platform (the customer's address is not in its directory) corrected by billing.
 
 Scheduled actions are run as the administrator does with "Run Manually"; when a failed deposit
 waits for its backoff, the test moves the retry date to now in the database (the clock, not the
@@ -254,7 +255,7 @@ def test_01_signed_invoice_is_deposited_by_the_scheduled_action(world, erp, pg, 
     assert received["flow"]["flowSyntax"] == "Factur-X" and received["flow"]["processingRule"] == "B2B"
     # what the platform read from the Factur-X it received
     assert received["invoice"]["number"] == posted["name"]
-    assert received["invoice"]["sellerSiren"] == pa.siren and received["invoice"]["buyerSiren"] == "493000013"
+    assert received["invoice"]["sellerSiren"] == pa.siren and received["invoice"]["buyerSiren"] == "493000012"
     assert float(received["invoice"]["totalAmount"]) == pytest.approx(posted["amount_total"])
     story.update(invoice=invoice, name=posted["name"], intervention=intervention, tracking=flow["tracking_id"])
 
@@ -425,5 +426,62 @@ def test_09_refused_by_the_customer(world, erp, pg, pa):
     assert any(name in note["body"] and "Tarif horaire" in note["body"] for note in notes), notes
 
 
-def test_10_server_log_is_clean(server, log_start):
+def test_10_rejected_by_the_platform_then_corrected(world, erp, pg, pa, billing):
+    """What no check in Odoo can see: the platform's directory knows the customer at its
+    accounts department's address only (SIREN_COMPTA). The invoice, addressed to the SIREN, is
+    deposited, then "213 Rejetée" (REJ_ADR, BT-49): billing reads why on the invoice; the
+    customer's e-invoicing address is corrected on its card (by whoever may change contacts);
+    billing resets the invoice to draft and posts it again: deposited again under its number,
+    accepted."""
+    siren = erp("res.partner", "read", [world.cust_b], ["company_registry"])[0]["company_registry"]
+    address = f"{siren}_COMPTA"
+    before = erp("res.partner", "read", [world.cust_b], ["peppol_eas", "peppol_endpoint"])[0]
+    pa.control("config", {"directory": [pa.siren, address]})
+    try:
+        invoice = new_posted_invoice(world, world.cust_b, price=130.0)
+        name = invoice_of(erp, invoice)["name"]
+        run_deposits(world, pg)
+        poll(world, pg)
+        (rejected,) = accepted_invoice_flows(pa, number=name)  # acknowledged Ok, then rejected
+        assert rejected["rejection"]["reasonCode"] == "REJ_ADR", rejected["rejection"]
+        history = statuses_of(erp, invoice)
+        assert [s["code"] for s in history] == ["200", "213"], history
+        assert history[-1]["reason_code"] == "REJ_ADR" and "BT-49" in history[-1]["reason"]
+        assert siren in history[-1]["reason"]
+        state = invoice_of(erp, invoice)
+        assert state["l10n_fr_pa_status"] == "213" and state["l10n_fr_pa_attention"] is True
+        # billing reads the reason on the invoice (its chatter and its activity)
+        seen = billing.call_kw("account.move", "read", [[invoice], ["l10n_fr_pa_status", "activity_ids"]])[0]
+        assert seen["l10n_fr_pa_status"] == "213" and seen["activity_ids"]
+        notes = billing.call_kw(
+            "mail.message", "search_read", [[("model", "=", "account.move"), ("res_id", "=", invoice)]],
+            {"fields": ["body"]},
+        )  # fmt: skip
+        assert any("REJ_ADR" in note["body"] and "BT-49" in note["body"] for note in notes), notes
+        # the customer's e-invoicing address is corrected; billing posts the invoice again
+        time.sleep(1.1)  # the new deposit starts after the rejection's second (statuses are dated to the second)
+        erp("res.partner", "write", [world.cust_b], {"peppol_eas": "0225", "peppol_endpoint": address})
+        billing.call_button("account.move", "button_draft", [invoice])
+        billing.call_button("account.move", "action_post", [invoice])
+        again = invoice_of(erp, invoice)
+        assert again["name"] == name and again["l10n_fr_pa_deposit_state"] == "queued"
+        run_deposits(world, pg)
+        poll(world, pg)
+        first, second = accepted_invoice_flows(pa, number=name)
+        assert first["flow"]["flowId"] == rejected["flow"]["flowId"]
+        assert second["rejection"] is None and second["invoice"]["buyerAddress"] == address
+        assert second["flow"]["trackingId"] != first["flow"]["trackingId"]
+        assert [s["code"] for s in statuses_of(erp, invoice)] == ["200", "213", "200"]
+        state = invoice_of(erp, invoice)
+        assert state["l10n_fr_pa_status"] == "200" and state["l10n_fr_pa_deposit_state"] == "sent"
+    finally:
+        pa.control("config", {"directory": None})
+        erp("res.partner", "write", [world.cust_b], before_values(before))
+
+
+def before_values(record):
+    return {key: value for key, value in record.items() if key != "id"}
+
+
+def test_11_server_log_is_clean(server, log_start):
     assert server.log_problems(since=log_start) == []

@@ -163,7 +163,7 @@ class World:
             [
                 self.customer_vals("Boulangerie Martin SARL", "contact@boulangerie.test", "552100554"),
                 self.customer_vals("Hôtel du Parc SAS", "accueil@hotel.test", "552081317"),
-                self.customer_vals("Copropriété Les Tilleuls", "syndic@tilleuls.test", "493000013"),
+                self.customer_vals("Copropriété Les Tilleuls", "syndic@tilleuls.test", "493000012"),
             ],
         )
         self.project = erp(
