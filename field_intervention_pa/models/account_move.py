@@ -23,7 +23,7 @@ class AccountMove(models.Model):
                     invoice=self.name,
                     status=status._status_label(status.code),
                 ),
-                " ".join(part for part in (status.reason_code, status.reason) if part),
+                status._reason_text(),
             )
             for intervention in interventions_sudo:
                 intervention.message_post(body=body, message_type="notification", subtype_xmlid="mail.mt_note")

@@ -520,7 +520,7 @@ class AccountMove(models.Model):
                 label=label,
                 date=fields.Datetime.to_string(status.date),
             ),
-            " ".join(part for part in (status.reason_code, status.reason) if part),
+            status._reason_text(),
         )
         self._l10n_fr_pa_alert(body, self.env._("%(invoice)s: %(label)s", invoice=self.name, label=label))
 

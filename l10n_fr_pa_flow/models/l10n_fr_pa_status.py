@@ -77,6 +77,24 @@ class L10nFrPaStatus(models.Model):
     def _status_label(self, code):
         return dict(self._fields["code"]._description_selection(self.env)).get(code, code)
 
+    def _reason_text(self):
+        """The status's reason as billing reads it: the standard's reason code (XP Z12-012) with
+        what it means and what to do, then the platform's own words."""
+        self.ensure_one()
+        _ = self.env._
+        meanings = {
+            "REJ_SEMAN": _("the invoice breaks a rule of the standard (EN 16931 or French rules): correct it"),
+            "REJ_UNI": _("the platform already has an invoice with this number from your company"),
+            "REJ_COH": _("inconsistent data (a SIREN, a date, an amount): check the customer and the invoice"),
+            "REJ_ADR": _(
+                "the customer's electronic address is not in the directory: check it with the customer "
+                "and correct it on the customer"
+            ),
+        }
+        meaning = meanings.get(self.reason_code)
+        code = f"{self.reason_code} ({meaning})" if meaning else self.reason_code
+        return " ".join(part for part in (code, self.reason) if part)
+
     @api.model
     def _record_lifecycle(self, company, pa_flow_id, content, error=None):
         """Record the CDAR ``content`` of the lifecycle flow ``pa_flow_id`` (caller: the module's

@@ -106,6 +106,9 @@ class TestFinal(PaCommon):
         self.pa.add_lifecycle(move, "213", rejected_at, reason_code="REJ_SEMAN", reason="BT-48")
         self.poll()
         self.assertEqual(move.l10n_fr_pa_status, "213")
+        # billing reads what the standard's reason code means, and the platform's words
+        self.assertIn("REJ_SEMAN (the invoice breaks a rule of the standard", move.message_ids[0].body)
+        self.assertIn("BT-48", move.message_ids[0].body)
         self.correct_and_post_again(move)
 
     def test_credit_note_corrects_and_is_final_too(self):
