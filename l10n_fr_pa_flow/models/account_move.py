@@ -8,7 +8,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, RedirectWarning, UserError
 from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter, PdfReadError
 
-from ..tools.cdar import ROLE_BUYER, ROLE_SELLER, CollectedAmount, LifecycleMessage, Party, build_cdar
+from ..tools.cdar import ADDRESS_SCHEME, ROLE_BUYER, ROLE_SELLER, CollectedAmount, LifecycleMessage, Party, build_cdar
 from ..tools.trusted import check_pa_trusted, pa_trusted
 from .l10n_fr_pa_flow import STOPPED
 from .l10n_fr_pa_status import APPROVED, ATTENTION, STATUSES, TERMINAL
@@ -665,7 +665,7 @@ class AccountMove(models.Model):
                 self.commercial_partner_id._l10n_fr_siren() or "",
                 ROLE_BUYER,
                 address=address or "",
-                address_scheme=address_scheme or "0225",
+                address_scheme=address_scheme or ADDRESS_SCHEME,
             ),
             amount=flow.amount,
             collected=[CollectedAmount(part, rate) for rate, part in self._l10n_fr_pa_collected_per_rate(flow.amount)],
