@@ -136,8 +136,9 @@ class AccountMove(models.Model):
         return f"{formatLang(self.env, rate, digits=decimals)} %"
 
     def _l10n_fr_vat_breakdown(self):
-        """[{'rate', 'base', 'tax'}] per VAT rate, in the invoice currency, as core aggregates
-        taxes for e-invoicing (tax groups may hold several rates)."""
+        """[{'rate', 'percent', 'base', 'tax'}] per VAT rate (its label, its value), in the
+        invoice currency, as core aggregates taxes for e-invoicing (tax groups may hold several
+        rates)."""
         self.ensure_one()
         tax_model = self.env["account.tax"]
         base_lines = [
@@ -163,6 +164,7 @@ class AccountMove(models.Model):
         return [
             {
                 "rate": self._l10n_fr_format_rate(rate),
+                "percent": rate,
                 "base": sign * values["base_amount_currency"],
                 "tax": sign * values["tax_amount_currency"],
             }

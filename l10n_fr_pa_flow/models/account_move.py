@@ -1,5 +1,6 @@
 import io
 import uuid
+from decimal import ROUND_FLOOR, Decimal
 
 from markupsafe import Markup
 
@@ -7,7 +8,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, RedirectWarning, UserError
 from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter, PdfReadError
 
-from ..tools.cdar import ROLE_BUYER, ROLE_SELLER, LifecycleMessage, Party, build_cdar
+from ..tools.cdar import ADDRESS_SCHEME, ROLE_BUYER, ROLE_SELLER, CollectedAmount, LifecycleMessage, Party, build_cdar
 from ..tools.trusted import check_pa_trusted, pa_trusted
 from .l10n_fr_pa_flow import STOPPED
 from .l10n_fr_pa_status import APPROVED, ATTENTION, STATUSES, TERMINAL
@@ -621,10 +622,33 @@ class AccountMove(models.Model):
             )
         )
 
+    def _l10n_fr_pa_collected_per_rate(self, amount):
+        """[(VAT rate, amount)]: ``amount`` collected (tax included) split over the invoice's VAT
+        rates pro rata of their amounts tax included, in cents that add up to it exactly (each
+        rate gets its share rounded down, the cents left go to the largest remainders)."""
+        self.ensure_one()
+        cent = Decimal(1).scaleb(-self.currency_id.decimal_places)
+        amount = Decimal(str(self.currency_id.round(amount))).quantize(cent)
+        rows = [
+            (Decimal(str(row["percent"])), Decimal(str(self.currency_id.round(row["base"] + row["tax"]))))
+            for row in self._l10n_fr_vat_breakdown()
+        ]
+        total = sum(gross for __, gross in rows)
+        if not total:
+            return [(Decimal(0), amount)]  # no VAT rate on the invoice: all of it at 0 %
+        shares = [amount * gross / total for __, gross in rows]
+        parts = [share.quantize(cent, rounding=ROUND_FLOOR) for share in shares]
+        left = int((amount - sum(parts)) / cent)
+        for index in sorted(range(len(rows)), key=lambda i: parts[i] - shares[i])[:left]:
+            parts[index] += cent
+        return [(rate, part) for (rate, __), part in zip(rows, parts, strict=True)]
+
     def _l10n_fr_pa_collection_file(self, flow):
-        """(file name, CDAR bytes) of our 212 Encaissée lifecycle flow."""
+        """(file name, CDAR bytes) of our 212 Encaissée lifecycle flow: a status of the seller
+        (23) to the buyer at its electronic address, the amount collected per VAT rate."""
         self.ensure_one()
         siren = self.company_id.partner_id._l10n_fr_siren() or ""
+        address_scheme, address = self.partner_id._l10n_fr_einvoice_address()
         message = LifecycleMessage(
             message_id=flow.tracking_id,
             name=self.env._("Collected"),
@@ -636,8 +660,15 @@ class AccountMove(models.Model):
             seller_siren=siren,
             issued_at=fields.Datetime.now(),
             sender=Party(siren, ROLE_SELLER),
-            recipient=Party(self.commercial_partner_id._l10n_fr_siren() or "", ROLE_BUYER),
+            issuer=Party(siren, ROLE_SELLER),
+            recipient=Party(
+                self.commercial_partner_id._l10n_fr_siren() or "",
+                ROLE_BUYER,
+                address=address or "",
+                address_scheme=address_scheme or ADDRESS_SCHEME,
+            ),
             amount=flow.amount,
+            collected=[CollectedAmount(part, rate) for rate, part in self._l10n_fr_pa_collected_per_rate(flow.amount)],
             currency=flow.currency_id.name or "EUR",
         )
         return f"CDAR_{flow.status_code}_{(self.name or '').replace('/', '_')}_{flow.id}.xml", build_cdar(message)

@@ -3,7 +3,13 @@ French e-invoicing rules use them: one invoice status per message (XP Z12-012, "
 
 Pure lxml: :func:`build_cdar` writes a message, :func:`parse_cdar` reads one. Element names and
 their order are those of the D22B schema; the message carries, for the referenced invoice, its
-number, type, date, seller SIREN, the status code and, for 212 "Encaissée", the amount collected.
+number, type, date, seller SIREN, the status code and, for 212 "Encaissée", the amount collected
+per VAT rate.
+
+The acknowledgement type (MDT-77) follows the sender: "305" (transmission phase) for a status of
+a platform (role WK), "23" (processing phase) for one of the seller or the buyer, whose
+ExchangedDocument then names its issuer (MDT-38/40). A recipient other than a platform carries its
+electronic address (MDT-73, scheme 0225).
 """
 
 from dataclasses import dataclass, field
@@ -20,8 +26,9 @@ NS = {
 }
 BUSINESS_PROCESS = "REGULATED"
 GUIDELINE = "urn.cpro.gouv.fr:1p0:CDV:invoice"
-SIREN_SCHEME = "0225"
-ACK_TYPE_CODE = "305"
+SIREN_SCHEME = "0002"  # ISO 6523 ICD of the SIREN
+ADDRESS_SCHEME = "0225"  # French e-invoicing directory address
+ACK_TRANSMISSION, ACK_PROCESSING = "305", "23"  # MDT-77: a platform's status, a party's status
 COLLECTED_AMOUNT_TYPE = "MEN"  # "montant encaissé" of a 212 status
 ROLE_SELLER, ROLE_BUYER, ROLE_PLATFORM = "SE", "BY", "WK"
 
@@ -34,6 +41,16 @@ class CdarError(ValueError):
 class Party:
     siren: str
     role: str
+    address: str = ""  # electronic address (MDT-73, URIID)
+    address_scheme: str = ADDRESS_SCHEME
+
+
+@dataclass
+class CollectedAmount:
+    """Part of a 212 "Encaissée": the amount collected (tax included) at one VAT rate."""
+
+    amount: Decimal
+    vat_rate: Decimal | None = None
 
 
 @dataclass
@@ -51,9 +68,12 @@ class LifecycleMessage:
     name: str = ""
     sender: Party | None = None
     recipient: Party | None = None
+    issuer: Party | None = None  # ExchangedDocument's issuer (MDT-38/40), for a 23
+    ack_type_code: str = ""  # MDT-77; empty: from the sender's role
     reason_code: str = ""
     reason: str = ""
-    amount: Decimal | None = None
+    amount: Decimal | None = None  # total collected (212); the sum of ``collected`` when given
+    collected: list[CollectedAmount] = field(default_factory=list)  # per VAT rate
     currency: str = "EUR"
     extra: dict = field(default_factory=dict)
 
@@ -71,8 +91,23 @@ def _sub(parent, prefix, tag, text=None, **attrib):
 
 def _party(parent, tag, party):
     element = _sub(parent, "ram", tag)
-    _sub(element, "ram", "GlobalID", party.siren, schemeID=SIREN_SCHEME)
+    if party.siren:
+        _sub(element, "ram", "GlobalID", party.siren, schemeID=SIREN_SCHEME)
     _sub(element, "ram", "RoleCode", party.role)
+    if party.address:
+        uri = _sub(element, "ram", "URIUniversalCommunication")
+        _sub(uri, "ram", "URIID", party.address, schemeID=party.address_scheme)
+
+
+def ack_type_code(message):
+    """MDT-77 of ``message``: its own, else 305 for a platform's status, 23 for a party's."""
+    if message.ack_type_code:
+        return message.ack_type_code
+    return ACK_TRANSMISSION if message.sender is None or message.sender.role == ROLE_PLATFORM else ACK_PROCESSING
+
+
+def _percent(value):
+    return f"{Decimal(str(value)):.2f}"
 
 
 def _datetime_204(value):
@@ -96,12 +131,14 @@ def build_cdar(message):
     _sub(issued, "udt", "DateTimeString", _datetime_204(message.issued_at), format="204")
     if message.sender:
         _party(document, "SenderTradeParty", message.sender)
+    if message.issuer:
+        _party(document, "IssuerTradeParty", message.issuer)
     if message.recipient:
         _party(document, "RecipientTradeParty", message.recipient)
 
     ack = _sub(root, "rsm", "AcknowledgementDocument")
     _sub(_sub(ack, "ram", "MultipleReferencesIndicator"), "udt", "Indicator", "false")
-    _sub(ack, "ram", "TypeCode", ACK_TYPE_CODE)
+    _sub(ack, "ram", "TypeCode", ack_type_code(message))
     _sub(_sub(ack, "ram", "IssueDateTime"), "udt", "DateTimeString", _datetime_204(message.issued_at), format="204")
     reference = _sub(ack, "ram", "ReferenceReferencedDocument")
     _sub(reference, "ram", "IssuerAssignedID", message.invoice_number)
@@ -113,16 +150,20 @@ def build_cdar(message):
         _sub(reference, "ram", "ProcessCondition", message.status_label)
     issuer = _sub(reference, "ram", "IssuerTradeParty")
     _sub(issuer, "ram", "GlobalID", message.seller_siren, schemeID=SIREN_SCHEME)
-    if message.reason_code or message.reason or message.amount is not None:
+    collected = message.collected or ([CollectedAmount(message.amount)] if message.amount is not None else [])
+    if message.reason_code or message.reason or collected:
         status = _sub(reference, "ram", "SpecifiedDocumentStatus")
         if message.reason_code:
             _sub(status, "ram", "ReasonCode", message.reason_code)
         if message.reason:
             _sub(status, "ram", "Reason", message.reason)
-        if message.amount is not None:
+        _sub(status, "ram", "SequenceNumeric", 1)  # MDT-124-2: the one status detail of the message
+        for part in collected:
             characteristic = _sub(status, "ram", "SpecifiedDocumentCharacteristic")
             _sub(characteristic, "ram", "TypeCode", COLLECTED_AMOUNT_TYPE)
-            _sub(characteristic, "ram", "ValueAmount", f"{Decimal(message.amount):.2f}", currencyID=message.currency)
+            _sub(characteristic, "ram", "ValueAmount", f"{Decimal(part.amount):.2f}", currencyID=message.currency)
+            if part.vat_rate is not None:
+                _sub(characteristic, "ram", "ValuePercent", _percent(part.vat_rate))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
@@ -135,7 +176,13 @@ def _read_party(node, path):
     element = node.find(path, NS)
     if element is None:
         return None
-    return Party(siren=_text(element, "ram:GlobalID"), role=_text(element, "ram:RoleCode"))
+    uri = element.find("ram:URIUniversalCommunication/ram:URIID", NS)
+    return Party(
+        siren=_text(element, "ram:GlobalID"),
+        role=_text(element, "ram:RoleCode"),
+        address=_text(element, "ram:URIUniversalCommunication/ram:URIID"),
+        address_scheme=(uri.get("schemeID") if uri is not None else None) or ADDRESS_SCHEME,
+    )
 
 
 def _parse_204(value):
@@ -186,14 +233,15 @@ def parse_cdar(content):
         parsed_date = datetime.strptime(invoice_date, "%Y%m%d").date()
     except ValueError as error:
         raise CdarError(f"bad invoice date {invoice_date!r} (format 102: YYYYMMDD)") from error
-    amount, currency = None, "EUR"
+    collected, currency = [], "EUR"
     for characteristic in reference.iterfind("ram:SpecifiedDocumentStatus/ram:SpecifiedDocumentCharacteristic", NS):
         value = characteristic.find("ram:ValueAmount", NS)
         if _text(characteristic, "ram:TypeCode") == COLLECTED_AMOUNT_TYPE and value is not None and value.text:
+            rate = _text(characteristic, "ram:ValuePercent")
             try:
-                amount = Decimal(value.text.strip())
+                collected.append(CollectedAmount(Decimal(value.text.strip()), Decimal(rate) if rate else None))
             except ArithmeticError as error:
-                raise CdarError(f"bad amount {value.text!r}") from error
+                raise CdarError(f"bad amount {value.text!r} or VAT rate {rate!r}") from error
             currency = value.get("currencyID") or currency
     return LifecycleMessage(
         message_id=message_id,
@@ -207,8 +255,11 @@ def parse_cdar(content):
         name=_text(root, "rsm:ExchangedDocument/ram:Name"),
         sender=_read_party(root, "rsm:ExchangedDocument/ram:SenderTradeParty"),
         recipient=_read_party(root, "rsm:ExchangedDocument/ram:RecipientTradeParty"),
+        issuer=_read_party(root, "rsm:ExchangedDocument/ram:IssuerTradeParty"),
+        ack_type_code=_text(root, "rsm:AcknowledgementDocument/ram:TypeCode"),
         reason_code=_text(reference, "ram:SpecifiedDocumentStatus/ram:ReasonCode"),
         reason=_text(reference, "ram:SpecifiedDocumentStatus/ram:Reason"),
-        amount=amount,
+        amount=sum((part.amount for part in collected), Decimal(0)) if collected else None,
+        collected=collected,
         currency=currency,
     )

@@ -113,12 +113,12 @@ class World:
             "create",
             {"name": "Prestations e2e", "code": f"7061{self.tag[:2]}".replace("-", "0"), "account_type": "income"},
         )
-        tax = erp(
-            "account.tax",
-            "search",
-            [("type_tax_use", "=", "sale"), ("amount", "=", 20.0), ("company_id", "=", self.company_id)],
-            limit=1,
-        )
+        sale_20 = [("type_tax_use", "=", "sale"), ("amount", "=", 20.0), ("company_id", "=", self.company_id)]
+        tax = erp("account.tax", "search", sale_20, limit=1)
+        # services owe their VAT on receipt of payment (the French chart's "20% S"): their
+        # collections are declared to the platform (212 Encaissée, test_7_pa)
+        on_payment = [("tax_exigibility", "=", "on_payment"), ("price_include", "=", False)]
+        service_tax = erp("account.tax", "search", sale_20 + on_payment, limit=1) or tax
         if not tax:
             tax = [
                 erp(
@@ -127,7 +127,7 @@ class World:
                     {"name": "TVA 20% e2e", "amount": 20.0, "amount_type": "percent", "type_tax_use": "sale"},
                 )
             ]
-        common = {"property_account_income_id": self.income_account, "taxes_id": [(6, 0, tax)]}
+        common = {"property_account_income_id": self.income_account, "taxes_id": [(6, 0, service_tax or tax)]}
         self.labour, self.travel, self.part = erp(
             "product.product",
             "create",
@@ -136,7 +136,7 @@ class World:
                  "list_price": 60.0, "invoice_policy": "delivery", "default_code": "MO"},
                 {**common, "name": "Déplacement", "type": "service", "uom_id": hour, "uom_po_id": hour,
                  "list_price": 40.0, "invoice_policy": "delivery", "default_code": "DEP"},
-                {**common, "name": "Filtre F-200", "type": "consu", "list_price": 12.5,
+                {**common, "taxes_id": [(6, 0, tax)], "name": "Filtre F-200", "type": "consu", "list_price": 12.5,
                  "invoice_policy": "delivery", "default_code": "F200"},
             ],
         )  # fmt: skip
