@@ -15,6 +15,7 @@
         "data/ir_cron_data.xml",
         "data/ir_actions_server_data.xml",
         "views/l10n_fr_pa_flow_views.xml",
+        "views/l10n_fr_pa_ereport_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",

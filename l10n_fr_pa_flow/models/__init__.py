@@ -8,3 +8,4 @@ from . import l10n_fr_pa_status
 from . import account_move
 from . import account_move_line
 from . import account_move_send
+from . import l10n_fr_pa_ereport

@@ -1,5 +1,6 @@
 import io
 import uuid
+from collections import defaultdict
 from decimal import ROUND_FLOOR, Decimal
 
 from markupsafe import Markup
@@ -566,9 +567,17 @@ class AccountMove(models.Model):
         payment not yet matched with the bank is not cash yet; in Community, registering it is
         the collection (core's own rule for "paid")."""
         self.ensure_one()
+        return self.currency_id.round(
+            sum(partial.debit_amount_currency for partial in self._l10n_fr_pa_cash_partials())
+        )
+
+    def _l10n_fr_pa_cash_partials(self):
+        """The reconciliations of the invoice's receivable with cash: payments and bank
+        statement lines (see ``_l10n_fr_pa_collected``)."""
+        self.ensure_one()
         move_sudo = self.sudo()
         bank_only = move_sudo._get_invoice_in_payment_state() != "paid"
-        collected = 0.0
+        partials = self.env["account.partial.reconcile"].sudo()
         receivables = move_sudo.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
         for partial in receivables.matched_credit_ids:
             counterpart = partial.credit_move_id.move_id
@@ -577,8 +586,8 @@ class AccountMove(models.Model):
                 continue
             if payment and bank_only and not payment.is_matched:
                 continue
-            collected += partial.debit_amount_currency
-        return self.currency_id.round(collected)
+            partials |= partial
+        return partials
 
     @api.model
     def _l10n_fr_pa_enqueue_collections(self):
@@ -672,3 +681,83 @@ class AccountMove(models.Model):
             currency=flow.currency_id.name or "EUR",
         )
         return f"CDAR_{flow.status_code}_{(self.name or '').replace('/', '_')}_{flow.id}.xml", build_cdar(message)
+
+    # ------------------------------------------------------------------
+    # E-reporting: what a report reads of an invoice that is not an e-invoice
+    # ------------------------------------------------------------------
+    def _l10n_fr_pa_collections(self):
+        """[(date, amount in company currency)]: the cash the invoice collected, per day."""
+        self.ensure_one()
+        days = defaultdict(float)
+        for partial in self._l10n_fr_pa_cash_partials():
+            days[partial.credit_move_id.date] += partial.amount
+        return sorted(days.items())
+
+    def _l10n_fr_pa_receipt_shares(self):
+        """{VAT rate: share of the invoice total}: the part of each collection that pays services
+        whose VAT is due on receipt (goods owe theirs on delivery, and a sale without French VAT
+        owes none)."""
+        self.ensure_one()
+        shares = defaultdict(float)
+        if self.currency_id.is_zero(self.amount_total):
+            return shares
+        for line in self._l10n_fr_service_lines():
+            taxes = line.tax_ids.flatten_taxes_hierarchy().filtered(lambda tax: tax.amount_type == "percent")
+            tax_rate = sum(taxes.mapped("amount"))
+            if tax_rate > 0 and "on_payment" in taxes.mapped("tax_exigibility"):
+                shares[tax_rate] += line.price_total / self.amount_total
+        return shares
+
+    def _l10n_fr_pa_ereport_invoice(self):
+        """The values of the invoice (or credit note) to a business abroad in a 10.1 report
+        (see ``tools.ereport._invoice``): amounts as on the document, its VAT in euros."""
+        self.ensure_one()
+        company, customer = self.company_id, self.commercial_partner_id
+        edi = self.env["account.edi.common"]
+        subtotals = {}
+        for line in self.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
+            taxes = line.tax_ids.flatten_taxes_hierarchy().filtered(lambda tax: tax.amount_type == "percent")
+            codes = edi._get_tax_unece_codes(customer, company.partner_id, taxes[:1])
+            key = (codes["tax_category_code"], sum(taxes.mapped("amount")))
+            subtotal = subtotals.setdefault(
+                key,
+                {
+                    "category": key[0],
+                    "rate": key[1],
+                    "base": 0.0,
+                    "tax": 0.0,
+                    "exemption_code": codes.get("tax_exemption_reason_code") or "",
+                    "exemption_reason": codes.get("tax_exemption_reason") or "",
+                },
+            )
+            subtotal["base"] += line.price_subtotal
+            subtotal["tax"] += line.price_total - line.price_subtotal
+        europe = self.env.ref("base.europe").country_ids
+        vat = (customer.vat or "").replace(" ", "").upper()
+        if vat and customer.country_id in europe:
+            buyer_id, scheme = vat, "0223"
+        else:  # outside the EU: the country and the start of the name
+            buyer_id, scheme = f"{customer.country_code or ''}{(customer.name or '')[:16]}", "0227"
+        reversed_entry = self.reversed_entry_id
+        return {
+            "number": self.name,
+            "issue_date": self.invoice_date,
+            "type_code": "381" if self.move_type == "out_refund" else "380",
+            "currency": self.currency_id.name,
+            "due_date": self.invoice_date_due,
+            "business_process": self._l10n_fr_business_process(),
+            "reference": (reversed_entry.name, reversed_entry.invoice_date) if reversed_entry else None,
+            "seller": {
+                "id": company.partner_id._l10n_fr_siren() or "",
+                "scheme": "0002",
+                "vat": company.vat or "",
+                "country": "FR",
+            },
+            "buyer": {"id": buyer_id, "scheme": scheme, "vat": vat, "country": customer.country_code or ""},
+            "untaxed": self.amount_untaxed,
+            "tax_eur": abs(self.amount_tax_signed),
+            "subtotals": [
+                {**values, "base": self.currency_id.round(values["base"]), "tax": self.currency_id.round(values["tax"])}
+                for values in subtotals.values()
+            ],
+        }

@@ -29,6 +29,11 @@ STOPPED = "InvoiceRulesError"
 FLOW_TYPES = [
     ("CustomerInvoice", "Customer Invoice"),
     ("CustomerInvoiceLC", "Customer Invoice Lifecycle"),
+    ("AggregatedCustomerTransactionReport", "E-reporting: Sales to Individuals"),
+    ("UnitaryCustomerTransactionReport", "E-reporting: Sales to Businesses Abroad"),
+    ("AggregatedCustomerPaymentReport", "E-reporting: Collections from Individuals"),
+    ("UnitaryCustomerPaymentReport", "E-reporting: Collections from Businesses Abroad"),
+    ("MultiFlowReport", "E-reporting: Several Kinds"),
 ]
 
 

@@ -35,6 +35,20 @@ class ResCompany(models.Model):
         # not required: companies are also created by code that does not know this addon (empty
         # reads as Factur-X, see account.move._l10n_fr_pa_invoice_file)
     )
+    l10n_fr_pa_vat_regime = fields.Selection(
+        [
+            ("monthly", "Normal, monthly returns"),
+            ("quarterly", "Normal, quarterly returns"),
+            ("simplified", "Simplified"),
+            ("franchise", "Franchise (no VAT charged)"),
+        ],
+        string="VAT Regime",
+        help="Sets the e-reporting schedule: sales reported every ten days (normal regime, monthly "
+        "returns, the default), every month (quarterly returns, simplified regime) or every two months "
+        "(franchise); collections every month (every two months under the franchise).",
+        # not required: companies are also created by code that does not know this addon (empty
+        # reads as the normal monthly regime)
+    )
     l10n_fr_pa_poll_cursor = fields.Char(
         string="Lifecycle Cursor",
         groups=SECRET_GROUPS,

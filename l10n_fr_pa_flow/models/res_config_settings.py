@@ -19,6 +19,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.l10n_fr_pa_webhook_secret", readonly=False, groups=SECRET_GROUPS
     )
     l10n_fr_pa_flow_syntax = fields.Selection(related="company_id.l10n_fr_pa_flow_syntax", readonly=False)
+    l10n_fr_pa_vat_regime = fields.Selection(related="company_id.l10n_fr_pa_vat_regime", readonly=False)
 
     def action_l10n_fr_pa_test_connection(self):
         """Call GET /v1/healthcheck with the saved settings and tell the result."""

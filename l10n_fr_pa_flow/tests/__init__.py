@@ -8,3 +8,4 @@ from . import test_final
 from . import test_status_trust
 from . import test_send
 from . import test_einvoice_checks
+from . import test_ereporting
