@@ -967,6 +967,67 @@ def read_cdar(data):
     return message
 
 
+# E-reporting (DGFiP flux 10, XSD v3.2): the rules this simulator checks, written for it
+FRR_RATES = {"0", "20", "10", "5.5", "2.1", "13", "8.5", "19.6", "7", "20.6", "1.05", "0.9", "1.75", "9.2", "9.6"}
+FRR_HEADER = ("Id", "Name", "IssueDateTime", "TypeCode", "Sender", "Issuer")
+
+
+def frr_amount(value):
+    """An amount of a report (G1.14: a dot, at most 2 decimals, may be negative), else NaN."""
+    return float(value) if re.fullmatch(r"-?\d{1,17}(\.\d{1,2})?", value or "") else float("nan")
+
+
+def check_frr(data):
+    """What the simulator reads from an e-reporting file, or DocumentError(InvalidSchema) with
+    the DGFiP rule broken: no namespace, the header's elements in order, TypeCode IN/RE (G8.01),
+    a SIREN declarant (G6.26), transactions or payments, not both (G6.29), the period's dates,
+    issued after the period (G7.43), the allowed rates (G1.24), the aggregates' totals (G1.53)."""
+    root = xml_root(data)
+
+    def fail(rule, message):
+        raise DocumentError("InvalidSchema", f"{rule}: {message}")
+
+    if root.tag != "Report":
+        fail("XSD", f"the root element is {root.tag}, not Report (without namespace)")
+    header = root.find("ReportDocument")
+    if header is None:
+        fail("XSD", "ReportDocument is missing")
+    tags = [child.tag for child in header]
+    if [tag for tag in FRR_HEADER if tag in tags] != tags or not {"Id", "IssueDateTime", "TypeCode", "Sender",
+                                                                  "Issuer"} <= set(tags):  # fmt: skip
+        fail("XSD", f"ReportDocument holds {tags}")
+    if header.findtext("TypeCode") not in ("IN", "RE"):
+        fail("G8.01", "TypeCode is IN or RE")
+    issuer = header.find("Issuer/Id")
+    if issuer is None or issuer.get("schemeId") != "0002" or not re.fullmatch(r"\d{9}", issuer.text or ""):
+        fail("G6.26", "the declarant is a SIREN (schemeId 0002)")
+    blocks = [child for child in root if child.tag in ("TransactionsReport", "PaymentsReport")]
+    if len(blocks) != 1 or len(root) != 2:
+        fail("G6.29", "a report carries transactions or payments, one of them")
+    block = blocks[0]
+    start, end = block.findtext("ReportPeriod/StartDate") or "", block.findtext("ReportPeriod/EndDate") or ""
+    if not (re.fullmatch(r"\d{8}", start) and re.fullmatch(r"\d{8}", end) and start <= end):
+        fail("XSD", "ReportPeriod: StartDate and EndDate, AAAAMMJJ")
+    if (header.findtext("IssueDateTime/DateTimeString") or "")[:8] <= end:
+        fail("G7.43", "the report is issued after the end of its period")
+    for node in (node for node in root.iter() if node.tag in ("TaxPercent", "Percent")):
+        if not re.fullmatch(r"\d+(\.\d+)?", node.text or "") or f"{float(node.text):g}" not in FRR_RATES:
+            fail("G1.24", f"VAT rate {node.text}")
+    for node in block.iterfind("Transactions"):
+        if block.tag == "PaymentsReport":
+            continue
+        for total, part in (("TaxExclusiveAmount", "TaxableAmount"), ("TaxTotal", "TaxTotal")):
+            parts = sum(frr_amount(sub.findtext(part)) for sub in node.iterfind("TaxSubtotal"))
+            if not abs(frr_amount(node.findtext(total)) - parts) <= 0.011:
+                fail("G1.53", f"{total} of {node.findtext('Date')} is not the sum of its TaxSubtotal")
+    unitary, aggregated = block.find("Invoice") is not None, block.find("Transactions") is not None
+    kind = "Transaction" if block.tag == "TransactionsReport" else "Payment"
+    flow_type = "MultiFlowReport" if unitary and aggregated else (
+        f"{'Unitary' if unitary else 'Aggregated'}Customer{kind}Report")  # fmt: skip
+    return {"id": header.findtext("Id"), "typeCode": header.findtext("TypeCode"), "issuer": issuer.text,
+            "start": start, "end": end, "flowType": flow_type}  # fmt: skip
+
+
 def dump_deposit(data, syntax):
     """With FI_EINVOICE_DUMP=/dir set, every file deposited is also written to /dir/deposited, for
     the official rules to judge (setup/official_rules.py). Without it, nothing."""
@@ -1111,7 +1172,7 @@ class Platform:
             elif info.get("sha256") and info["sha256"] != digest:
                 error = ("ChecksumMismatch", f"sha256 of the file is {digest}, not {info['sha256']}")
             elif syntax == "FRR":
-                error = ("FlowTypeError", "e-reporting flows (FRR) are not handled by this simulator")
+                error = self._accept_frr(flow, data, extra)
             elif flow["trackingId"] and self._accepted_tracking(flow["trackingId"], flow["flowType"]):
                 existing = self._accepted_tracking(flow["trackingId"], flow["flowType"])
                 error = ("AlreadyExistingFlow", f"trackingId already received as flow {existing['flow']['flowId']}")
@@ -1139,7 +1200,7 @@ class Platform:
                 flow["acknowledgement"] = {"status": "Ok"}
             record = self.add_flow(flow, data, filename=filename)
             record.update(extra)
-        if not error and syntax != "CDAR":
+        if not error and syntax not in ("CDAR", "FRR"):
             emitted = [self.emit_lifecycle(record, "200", webhook=False)]
             rejection = record["rejection"]
             if rejection:  # XP Z12-014 UC2: "200 Déposée", then "213 Rejetée" with its reason
@@ -1202,6 +1263,20 @@ class Platform:
         if directory is None:
             return siren_key_ok(address[:9]) and (len(address) == 9 or address[9] == "_")
         return address in directory
+
+    def _accept_frr(self, flow, data, extra):
+        """An e-reporting file (FRR): read, checked (check_frr), its flowType set; None or the error."""
+        try:
+            extra["report"] = check_frr(data)
+        except DocumentError as document_error:
+            return document_error.reason_code, document_error.message
+        flow["flowType"] = extra["report"]["flowType"]
+        key = (extra["report"]["issuer"], extra["report"]["id"])
+        for record in self.flows.values():
+            seen = record.get("report")
+            if seen and (seen["issuer"], seen["id"]) == key and record["flow"]["acknowledgement"]["status"] == "Ok":
+                return "AlreadyExistingFlow", f"transmission {key[1]} already received (G8.05)"
+        return None
 
     def _accepted_tracking(self, tracking_id, flow_type):
         for record in self.flows.values():

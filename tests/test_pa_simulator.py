@@ -189,6 +189,29 @@ def assert_error(response, status, code=None):
 
 
 # ---------------------------------------------------------------------------------------------
+def frr(type_code="IN", issued="20261211063000", base="100.00", tax="20.00", block=None):
+    """An e-reporting file (10.3, one day of sales to individuals), as the DGFiP XSD v3.2 has it."""
+    block = (
+        block
+        or f"""<TransactionsReport>
+  <ReportPeriod><StartDate>20261201</StartDate><EndDate>20261210</EndDate></ReportPeriod>
+  <Transactions><Date>20261203</Date><TransactionsCurrency>EUR</TransactionsCurrency><CategoryCode>TPS1</CategoryCode>
+   <TaxExclusiveAmount>{base}</TaxExclusiveAmount><TaxTotal>{tax}</TaxTotal>
+   <TaxSubtotal><TaxPercent>20.00</TaxPercent><TaxableAmount>100.00</TaxableAmount><TaxTotal>20.00</TaxTotal></TaxSubtotal>
+  </Transactions>
+ </TransactionsReport>"""
+    )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Report>
+ <ReportDocument><Id>ER-{SELLER}-20261201-20261210-T-{type_code}{uuid.uuid4().hex[:6]}</Id>
+  <IssueDateTime><DateTimeString>{issued}</DateTimeString></IssueDateTime><TypeCode>{type_code}</TypeCode>
+  <Sender><Id schemeId="0002">{SELLER}</Id><Name>Chauffage SA</Name><RoleCode>SE</RoleCode></Sender>
+  <Issuer><Id schemeId="0002">{SELLER}</Id><Name>Chauffage SA</Name><RoleCode>SE</RoleCode></Issuer>
+ </ReportDocument>
+ {block}
+</Report>""".encode()
+
+
 def test_token_client_credentials(pa):
     assert pa.get_token("demo", "wrong").status_code == 401
     assert pa.get_token("other", "demo").json() == {"error": "invalid_client"}
@@ -586,3 +609,42 @@ def test_control_api_checks(pa):
     response = pa.http.post(f"{pa.url}/_sim/lifecycle", json={"invoice": "NONE", "code": 299}, timeout=10)
     assert response.status_code == 400
     assert_error(pa.http.get(f"{pa.url}/v1/nothing", headers=pa.auth(), timeout=10), 404)
+
+
+def test_ereporting_frr_deposits(pa):
+    """E-reporting files (FRR) are accepted when they pass the DGFiP rules the simulator checks,
+    their flowType read from their content; a file that breaks a rule gets an Error ack."""
+
+    def ack(data):
+        response = pa.deposit(data, pa.flow_info(data, syntax="FRR", processingRule="NotApplicable"),
+                              file_type="application/xml")  # fmt: skip
+        assert response.status_code == 202, response.text
+        return response.json()
+
+    report = frr()
+    good = ack(report)
+    assert good["acknowledgement"] == {"status": "Ok"}, good
+    flow = pa.get(good["flowId"]).json()
+    assert (flow["flowType"], flow["flowSyntax"]) == ("AggregatedCustomerTransactionReport", "FRR")
+    assert pa.get(good["flowId"], "Original").content == report
+    duplicate = ack(report)["acknowledgement"]  # the same transmission Id again (G8.05)
+    assert duplicate["details"][0]["reasonCode"] == "AlreadyExistingFlow", duplicate
+    assert ack(frr("RE"))["acknowledgement"]["status"] == "Ok"
+    payments = """<PaymentsReport>
+     <ReportPeriod><StartDate>20261201</StartDate><EndDate>20261210</EndDate></ReportPeriod>
+     <Transactions><Payment><Date>20261205</Date><SubTotals><TaxPercent>20.00</TaxPercent><Amount>120.00</Amount>
+     </SubTotals></Payment></Transactions></PaymentsReport>"""
+    assert pa.get(ack(frr(block=payments))["flowId"]).json()["flowType"] == "AggregatedCustomerPaymentReport"
+    for data, rule in (
+        (frr("MO"), "G8.01"),
+        (frr(issued="20261210120000"), "G7.43"),
+        (frr(base="90.00"), "G1.53"),
+        (frr(block=payments.replace("20.00", "19.00")), "G1.24"),
+        (frr().replace(b"</TransactionsReport>", b"</TransactionsReport>" + payments.encode()), "G6.29"),
+        (b"<Report xmlns='urn:x'/>", "XSD"),
+    ):
+        answer = ack(data)["acknowledgement"]
+        assert answer["status"] == "Error" and answer["details"][0]["reasonCode"] == "InvalidSchema", answer
+        assert answer["details"][0]["reasonMessage"].startswith(rule), answer
+    # no lifecycle invoice status for a report
+    assert not pa.search({"flowType": ["CustomerInvoiceLC"]}).json()["results"]
