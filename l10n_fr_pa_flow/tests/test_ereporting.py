@@ -223,6 +223,54 @@ class TestEreporting(PaCommon):
         self.assertEqual(len(self.frr_deposits()), 2)
         self.assertFalse(self.run_ereport(date(2025, 1, 13)), "restated once")
 
+    def test_collection_of_foreign_business_invoice_unitary(self):
+        """10.2: the collections of an invoice to a business abroad, one per invoice and day."""
+        move = self.sell(self.belgian, "2025-01-04", [(self.service, 1000.0, self.tax)])
+        self.pay(move, 600.0, "2025-01-20")
+        self.pay(move, 600.0, "2025-01-22")
+        payments = self.run_ereport(date(2025, 2, 1)).filtered(lambda report: report.kind == PAYMENTS)
+        self.assertEqual(payments.flow_type, "UnitaryCustomerPaymentReport")
+        self.assertEqual(payments.amount, 1200.0)
+        invoices = self.xml(payments).findall("PaymentsReport/Invoice")
+        self.assertEqual(
+            [
+                (node.findtext("InvoiceID"), node.findtext("IssueDate"), node.findtext("Payment/Date"))
+                for node in invoices
+            ],
+            [(move.name, "20250104", "20250120"), (move.name, "20250104", "20250122")],
+        )
+        self.assertEqual(invoices[0].findtext("Payment/SubTotals/Amount"), "600.00")
+
+    def test_cancelled_invoice_restates_period(self):
+        """The only sale of a reported period cancelled: the period is restated empty (RE), once;
+        a rejected transmission is not sent again by itself."""
+        move = self.sell(self.individual, "2025-01-03", [(self.service, 100.0, self.tax)])
+        self.pa.deposit_answers.append(("Error", "InvalidSchema"))
+        first = self.run_ereport(date(2025, 1, 11))
+        self.deposit()
+        self.assertRecordValues(first, [{"state": "error", "reason_code": "InvalidSchema"}])
+        self.assertFalse(self.run_ereport(date(2025, 1, 12)), "nothing changed: not sent again")
+        move.button_draft()
+        move.action_post()
+        second = self.run_ereport(date(2025, 1, 12))
+        self.assertFalse(second, "the same data: nothing to restate")
+        move.button_draft()
+        move.invoice_line_ids.price_unit = 150.0
+        move.action_post()
+        second = self.run_ereport(date(2025, 1, 13))
+        self.assertRecordValues(second, [{"type_code": "IN", "amount": 150.0}])
+        self.deposit()
+        self.assertEqual(second.state, "sent")
+        move.button_draft()
+        move.button_cancel()
+        restated = self.run_ereport(date(2025, 1, 14))
+        self.assertRecordValues(restated, [{"type_code": "RE", "amount": 0.0}])
+        self.assertFalse(restated.move_ids)
+        root = self.xml(restated)
+        self.assertEqual(root.findtext("ReportDocument/TypeCode"), "RE")
+        self.assertIsNone(root.find("TransactionsReport/Transactions"), "nothing left in the period")
+        self.assertFalse(self.run_ereport(date(2025, 1, 15)), "restated once")
+
     def test_schedule_follows_vat_regime(self):
         self.assertEqual(period(False, TRANSACTIONS, date(2025, 1, 15)), (date(2025, 1, 11), date(2025, 1, 20)))
         self.assertEqual(period("monthly", TRANSACTIONS, date(2025, 2, 25)), (date(2025, 2, 21), date(2025, 2, 28)))
