@@ -250,25 +250,26 @@ class PaCommon(TransactionCase):
         # the crons are triggered by posting: run them by hand here
         self.startPatcher(patch.object(type(self.env["ir.cron"]), "_trigger", lambda self, at=None: None))
 
-    def post_invoice(self, partner=None, product=None, move_type="out_invoice", price=100.0):
+    def post_invoice(self, partner=None, product=None, move_type="out_invoice", price=100.0, lines=None, user=None):
+        """A posted invoice (by ``user``, else the superuser): one line of ``product`` at ``price``
+        with the test VAT, or the line values ``lines``."""
+        lines = lines or [
+            {
+                "product_id": (product or self.service).id,
+                "quantity": 1,
+                "price_unit": price,
+                "tax_ids": [Command.set(self.tax.ids)],
+            }
+        ]
         move = self.env["account.move"].create(
             {
                 "move_type": move_type,
                 "partner_id": (partner or self.customer).id,
                 "invoice_date": "2026-12-01",
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": (product or self.service).id,
-                            "quantity": 1,
-                            "price_unit": price,
-                            "tax_ids": [Command.set(self.tax.ids)],
-                        }
-                    )
-                ],
+                "invoice_line_ids": [Command.create(vals) for vals in lines],
             }
         )
-        move.action_post()
+        (move.with_user(user) if user else move).action_post()
         return move
 
     def deposit(self):

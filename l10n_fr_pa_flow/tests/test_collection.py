@@ -46,20 +46,12 @@ class TestCollection(PaCommon):
         numbered; the amount collected is given per VAT rate, here split pro rata of the
         invoice's amounts per rate, to the cent."""
         reduced = self.tax.copy({"name": "TVA 10 % (PA test)", "amount": 10.0})
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.customer.id,
-                "invoice_date": "2026-12-01",
-                "invoice_line_ids": [
-                    Command.create(
-                        {"product_id": self.service.id, "price_unit": 100.0, "tax_ids": [Command.set(tax.ids)]}
-                    )
-                    for tax in (self.tax, reduced)
-                ],
-            }
+        move = self.post_invoice(
+            lines=[
+                {"product_id": self.service.id, "price_unit": 100.0, "tax_ids": [Command.set(tax.ids)]}
+                for tax in (self.tax, reduced)
+            ]
         )
-        move.action_post()
         self.assertEqual(move.amount_total, 230.0)
         self.deposit()
         self.pay(move, 100.0)  # 120/230 at 20 %, 110/230 at 10 %: 52.17 and 47.83 (47.826 rounds up)

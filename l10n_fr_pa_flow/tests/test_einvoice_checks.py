@@ -232,25 +232,13 @@ class TestEinvoiceChecks(PaCommon):
 
     def test_productless_invoice_deposited_xsd_valid(self):
         """An invoice typed by billing with lines without product is deposited, its file valid."""
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.customer.id,
-                "invoice_date": "2026-12-01",
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Main d'oeuvre",
-                            "quantity": 2,
-                            "price_unit": 60.0,
-                            "tax_ids": [Command.set(self.tax.ids)],
-                        }
-                    ),
-                    Command.create({"name": "Déplacement", "price_unit": 30.0, "tax_ids": [Command.set(self.tax.ids)]}),
-                ],
-            }
+        move = self.post_invoice(
+            lines=[
+                {"name": "Main d'oeuvre", "quantity": 2, "price_unit": 60.0, "tax_ids": [Command.set(self.tax.ids)]},
+                {"name": "Déplacement", "price_unit": 30.0, "tax_ids": [Command.set(self.tax.ids)]},
+            ],
+            user=self.billing,
         )
-        move.with_user(self.billing).action_post()
         self.deposit()
         self.assertEqual(self.flows(move).state, "sent")
         (content,) = self.pa.files.values()
