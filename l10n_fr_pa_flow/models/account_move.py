@@ -5,7 +5,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from markupsafe import Markup
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, RedirectWarning, UserError
 from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter, PdfReadError
 
@@ -431,26 +431,13 @@ class AccountMove(models.Model):
 
     def _l10n_fr_pa_activity_user(self):
         """Who gets the activities of the invoice's platform problems: billing, i.e. the
-        invoice's salesperson or author when they do billing, else the company's first
-        billing user (an invoice created by a technician's action is not theirs to follow)."""
+        invoice's salesperson or author when they do billing, else the company's (an invoice
+        created by a technician's action is not theirs to follow)."""
         self.ensure_one()
         for user in self.invoice_user_id | self.create_uid:
             if user.active and not user.share and user.has_group("account.group_account_invoice"):
                 return user
-        return (
-            self.env["res.users"]
-            .sudo()
-            .search(
-                [
-                    ("share", "=", False),
-                    ("company_ids", "in", self.company_id.ids),
-                    ("groups_id", "in", self.env.ref("account.group_account_invoice").ids),
-                    ("id", "!=", SUPERUSER_ID),
-                ],
-                order="id",
-                limit=1,
-            )
-        )
+        return self.company_id._l10n_fr_pa_billing_user()
 
     def _l10n_fr_pa_deposit_rejected(self, flow):
         """The platform refused the deposit: say why on the invoice, with an activity."""

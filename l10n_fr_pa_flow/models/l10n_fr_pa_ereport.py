@@ -48,7 +48,7 @@ class L10nFrPaEreport(models.Model):
     data of the period. Written by this module's methods only (users read)."""
 
     _name = "l10n_fr_pa.ereport"
-    _inherit = "l10n_fr_pa.trusted.mixin"
+    _inherit = ["l10n_fr_pa.trusted.mixin", "mail.thread", "mail.activity.mixin"]  # noqa: RUF012
     _description = "E-reporting Transmission"
     _order = "date_start desc, kind, id desc"
     _rec_name = "transmission_id"
@@ -222,6 +222,28 @@ class L10nFrPaEreport(models.Model):
                 "fingerprint": fingerprint,
             }
         )
+
+    def _deposit_rejected(self, flow):
+        """The platform refused the transmission: billing is told why, with an activity (a
+        rejected report is not sent again by itself; a change of the period's data is)."""
+        for report in self.sudo():
+            user = report.company_id._l10n_fr_pa_billing_user()
+            reason = flow._reason_label(flow.reason_code)
+            body = self.env._(
+                "The approved platform refused the e-reporting transmission %(transmission)s (%(code)s): "
+                "%(reason)s %(message)s",
+                transmission=report.transmission_id,
+                code=flow.reason_code,
+                reason=reason,
+                message=flow.reason_message or "",
+            )
+            report.message_post(body=body, message_type="notification", subtype_xmlid="mail.mt_note")
+            report.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("E-reporting refused: %(transmission)s", transmission=report.transmission_id),
+                note=body,
+                user_id=user.id or self.env.uid,
+            )
 
     # ------------------------------------------------------------------
     # What a period holds

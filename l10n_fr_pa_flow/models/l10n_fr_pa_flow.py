@@ -259,6 +259,8 @@ class L10nFrPaFlow(models.Model):
         self._log_attempt("rejected", f"{reason_code}: {reason_message}", http_status)
         if self.move_id:
             self.move_id._l10n_fr_pa_deposit_rejected(self)
+        else:
+            self.env["l10n_fr_pa.ereport"].search([("flow_id", "=", self.id)])._deposit_rejected(self)
 
     def _retry_later(self, error):
         """A failure that does not come from the flow: try again later, the same trackingId."""

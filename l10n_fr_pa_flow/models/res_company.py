@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import SUPERUSER_ID, fields, models
 
 from ..tools.pa_client import PaClient
 
@@ -72,3 +72,22 @@ class ResCompany(models.Model):
         self.ensure_one()
         # whoever posts an invoice asks this; the URL itself is the administrators'
         return bool(self.l10n_fr_pa_enabled and self.country_code == "FR" and self.sudo().l10n_fr_pa_base_url)
+
+    def _l10n_fr_pa_billing_user(self):
+        """Who follows the company's platform problems that belong to no salesperson (a rejected
+        e-reporting transmission, an invoice made by a scheduled action): its first billing user."""
+        self.ensure_one()
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("share", "=", False),
+                    ("company_ids", "in", self.ids),
+                    ("groups_id", "in", self.env.ref("account.group_account_invoice").ids),
+                    ("id", "!=", SUPERUSER_ID),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
