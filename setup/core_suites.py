@@ -33,10 +33,11 @@ CLASS_FAILED = re.compile(
 # (A test id is "suite: odoo.addons.<suite>.tests.<file>.<Class>.<method>".)
 FRENCH_CII = (
     "the French CII (Factur-X) of a French invoice carries what the e-invoicing reform requires and "
-    "core omits (field_intervention_invoice/models/account_edi_xml_cii.py): billing framework BT-23 "
+    "core omits (l10n_fr_invoice/models/account_edi_xml_cii.py): billing framework BT-23 "
     "(BusinessProcessSpecifiedDocumentContextParameter, the first difference core's test meets), "
     "notes BAR/PMT/PMD/AAB, SIREN of seller and buyer (BT-30, BT-47), electronic addresses "
-    "BT-34/BT-49 (scheme 0225), service period; core's test compares the whole XML with its own file"
+    "BT-34/BT-49 (scheme 0225), the invoice a credit note corrects (BT-25/26), the VAT in euros of "
+    "a foreign-currency invoice (BT-6, BT-111); core's test compares the whole XML with its own file"
 )
 CII_FR_TESTS = (
     "l10n_account_edi_ubl_cii_tests: odoo.addons.l10n_account_edi_ubl_cii_tests.tests.test_xml_cii_fr.TestCIIFR"
