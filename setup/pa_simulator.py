@@ -55,6 +55,13 @@ skips them). Which answer is which follows XP Z12-013 and XP Z12-012/014:
       REJ_UNI    the same invoice number of the same seller the same year was already received
                  (and not rejected).
       REJ_ADR    the buyer's address (BT-49, scheme 0225) is not in the platform's directory.
+E-reporting (flowSyntax FRR, DGFiP "Flux 10" reports): the file is read as a ``Report`` of the
+DGFiP external specifications (v3.2), its flow type taken from its content (transactions or
+payments, unitary or aggregated, MultiFlowReport when both), and checked (``check_frr``: no
+namespace, the header in order, TypeCode IN/RE G8.01, a SIREN declarant G6.26, transactions or
+payments not both G6.29, issued after the period G7.43, allowed rates G1.24, totals G1.53); a
+file that breaks one is answered ``InvalidSchema`` naming the rule, a transmission id
+already received ``AlreadyExistingFlow``; an accepted report gets no lifecycle.
 The directory (annuaire): ``directory`` in /_sim/config, a list of the addressing lines that can
 receive (SIREN, or SIREN_routing code); null (the default): every valid SIREN and its routing codes.
 
