@@ -1,5 +1,10 @@
+import facturx
+from lxml import etree
+
 from odoo import Command
 from odoo.tests import tagged
+
+from odoo.addons.l10n_fr_invoice.tools.einvoice_check import NS
 
 from .common import FieldInterventionInvoiceCommon
 
@@ -76,3 +81,19 @@ class TestInvoiceSaleOrder(FieldInterventionInvoiceCommon):
         self.assertEqual(order_lines.quantity, 3.0)
         self.assertEqual(other_timesheet.timesheet_invoice_id, order_invoice)
         self.assertEqual(self.order.invoice_status, "no", "nothing left to invoice (not all ordered hours delivered)")
+
+    def test_down_payment_invoice_is_typed_as_such(self):
+        """A down payment of the order is a French "facture d'acompte" (BT-3 386): its e-invoice
+        passes the French checks; the final invoice deducts it and is an ordinary invoice."""
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(active_model="sale.order", active_ids=self.order.ids)
+            .create({"advance_payment_method": "percentage", "amount": 30.0})
+        )
+        down_payment = self.env["account.move"].browse(wizard.create_invoices()["res_id"])
+        down_payment.action_post()
+        self.assertTrue(down_payment._is_downpayment())
+        xml, __ = self.env["account.edi.xml.cii"]._export_invoice(down_payment)
+        self.assertTrue(facturx.xml_check_xsd(xml, flavor="factur-x", level="extended"), "XSD (EXTENDED)")
+        self.assertEqual(etree.fromstring(xml).findtext("rsm:ExchangedDocument/ram:TypeCode", namespaces=NS), "386")
+        self.assertEqual(down_payment._l10n_fr_check_einvoice(), [])

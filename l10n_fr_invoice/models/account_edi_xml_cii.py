@@ -39,6 +39,14 @@ class AccountEdiXmlCii(models.AbstractModel):
         self._l10n_fr_add_buyer_vals(invoice, vals, treatment)
         return vals
 
+    def _get_exchanged_document_vals(self, invoice):
+        """A French down-payment invoice is typed as such (BT-3 386, "facture d'acompte"), not as
+        an ordinary invoice: the platform and the buyer then know the final invoice deducts it."""
+        vals = super()._get_exchanged_document_vals(invoice)
+        if invoice.company_id.country_code == "FR" and invoice.move_type == "out_invoice" and invoice._is_downpayment():
+            vals["type_code"] = "386"
+        return vals
+
     def _l10n_fr_add_seller_vals(self, invoice, vals):
         """Seller SIREN (BT-30, scheme 0002) and electronic address (BT-34)."""
         seller = invoice.company_id.partner_id
