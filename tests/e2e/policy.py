@@ -234,6 +234,8 @@ FIELDS = {
     "l10n_fr_pa.flow": {},
     "l10n_fr_pa.flow.attempt": {},
     "l10n_fr_pa.status": {},
+    # e-reporting transmissions: built by the daily action, read by billing
+    "l10n_fr_pa.ereport": {},
     # --- fields our addons add to core models (state "any": one fixture record) -------------
     "account.analytic.line": {"intervention_id": NOBODY},
     "account.move": fields_of(
@@ -311,6 +313,7 @@ for _model in (
     "l10n_fr_pa.flow",
     "l10n_fr_pa.flow.attempt",
     "l10n_fr_pa.status",
+    "l10n_fr_pa.ereport",
     "res.company",
     "res.config.settings",
 ):
@@ -336,6 +339,7 @@ CREATE = {
     "l10n_fr_pa.flow": NOBODY,
     "l10n_fr_pa.flow.attempt": NOBODY,
     "l10n_fr_pa.status": NOBODY,
+    "l10n_fr_pa.ereport": NOBODY,
 }
 UNLINK = {
     # a draft or cancelled report never presented for signature, by the dispatcher
@@ -357,6 +361,7 @@ UNLINK = {
     "l10n_fr_pa.flow": NOBODY,
     "l10n_fr_pa.flow.attempt": NOBODY,
     "l10n_fr_pa.status": NOBODY,
+    "l10n_fr_pa.ereport": NOBODY,
 }
 
 READERS = may("tech_own", "manager", "billing")
