@@ -130,7 +130,8 @@ class Page(Connection):
             if value:
                 return value
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout}s waiting for {what or expression}")
+                where = self.evaluate("location.href")
+                raise AssertionError(f"timed out after {timeout}s waiting for {what or expression} (page: {where})")
             self.drain()
             time.sleep(0.2)
 
@@ -154,6 +155,20 @@ class Page(Connection):
         x, y = self.center(selector)
         for kind in ("mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+    def tap_until(self, selector, expression, what=None, attempts=3, timeout=10):
+        """Tap ``selector`` until ``expression`` holds. A loaded phone may move the page under the
+        finger between the aim and the press (a banner that appears after a change): a tap that
+        did not take is tried again, one that did never is."""
+        for _attempt in range(attempts - 1):
+            self.tap(selector)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.evaluate(expression):
+                    return
+                time.sleep(0.2)
+        self.tap(selector)
+        self.wait_for(expression, timeout=timeout, what=what)
 
     def type_into(self, selector, text):
         """Type text into a field and leave it (its change event fires)."""

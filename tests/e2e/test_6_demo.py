@@ -8,6 +8,7 @@ its Factur-X the e-invoicing data. The PDFs are kept in ``var/test/`` (the READM
 made from them)."""
 
 import importlib.util
+import json
 import pathlib
 
 import facturx
@@ -95,6 +96,13 @@ def test_demo_story_client_signs_billing_posts(world, erp, server, log_start):
     wizard = billing.call_kw(
         "account.move.send.wizard", "web_save", [[], {}], {"specification": {}, "context": action["context"]}
     )
+    dialog = billing.call_kw(
+        "account.move.send.wizard", "read", [[wizard[0]["id"]]], {"fields": ["sending_method_checkboxes", "alerts"]}
+    )[0]
+    methods = dialog["sending_method_checkboxes"]
+    # issue 21: the platform and the mail, both checked; no Peppol, nor its registration screen
+    assert methods.get("l10n_fr_pa", {}).get("checked") and methods.get("email", {}).get("checked"), methods
+    assert "peppol" not in methods and "peppol" not in json.dumps(dialog["alerts"] or {}).lower(), dialog
     billing.call_button("account.move.send.wizard", "action_send_and_print", [wizard[0]["id"]], action["context"])
     sent = billing.call_kw("account.move", "read", [[invoice_id]], {"fields": ["invoice_pdf_report_id"]})[0]
     document = billing.get(f"/web/content/{sent['invoice_pdf_report_id'][0]}?download=true").content

@@ -258,9 +258,14 @@ class Phone:
         page.wait_for("document.querySelectorAll('#fi-parts li').length === 1", timeout=60)
         page.set_files("#fi-photo-input", [photo_path])
         page.wait_for("document.querySelectorAll('#fi-photos img').length === 1", what="the photo")
-        page.tap("#fi-done")
-        page.wait_for("document.getElementById('fi-intervention')?.dataset.state === 'done'", what="the report done")
-        page.tap("#fi-to-sign")
+        page.tap_until(
+            "#fi-done", "document.getElementById('fi-intervention')?.dataset.state === 'done'", what="the report done"
+        )
+        page.tap_until(
+            "#fi-to-sign",
+            f"document.getElementById('fi-sign')?.dataset.id === '{intervention_id}'",
+            what="the signing screen",
+        )
         page.wait_for(
             "document.getElementById('fi-hash')?.textContent.length === 64", timeout=60, what="the content hash"
         )
