@@ -118,7 +118,7 @@ class L10nFrPaEreport(models.Model):
         regime), for each French company connected to a platform: a period with sales not yet
         reported gets its initial report (none when there were no sales), a reported period
         whose data changed since gets a rectificative one. The deposit cron sends them."""
-        today = today or fields.Date.context_today(self)
+        today = today or self._ereport_today()
         companies = self.env["res.company"].sudo().search([("l10n_fr_pa_enabled", "=", True)])
         reports = self.browse()
         with pa_trusted():
@@ -128,6 +128,13 @@ class L10nFrPaEreport(models.Model):
         if reports:
             self.env.ref("l10n_fr_pa_flow.ir_cron_l10n_fr_pa_deposit")._trigger()
         return reports
+
+    @api.model
+    def _ereport_today(self, now=None):
+        """The day in France (the administration's calendar), whatever the time zone of the
+        scheduled action's user: just after midnight in Paris, the period that ended at midnight
+        is due, though it is still the day before in UTC. ``now``: a UTC datetime (default: now)."""
+        return fields.Date.context_today(self.with_context(tz="Europe/Paris"), timestamp=now or fields.Datetime.now())
 
     @api.model
     def _report_company(self, company, kind, today):

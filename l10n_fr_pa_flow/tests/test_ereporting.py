@@ -1,5 +1,6 @@
 import base64
-from datetime import date
+from datetime import date, datetime
+from unittest.mock import patch
 
 from lxml import etree
 
@@ -134,6 +135,18 @@ class TestEreporting(PaCommon):
         self.assertEqual((goods.findtext("TaxExclusiveAmount"), goods.findtext("TaxTotal")), ("50.00", "10.00"))
         self.assertFalse(self.run_ereport(date(2025, 1, 12)), "reported once")
         self.assertFalse(self.run_ereport(date(2025, 1, 21)), "nothing sold in the next decade: nothing sent")
+
+    def test_period_due_after_midnight_in_paris(self):
+        """The daily run reports a decade as soon as it has ended in France: at 00:30 in Paris
+        (23:30 UTC, still the last day of the decade in UTC), whatever its user's time zone."""
+        ereport = self.env["l10n_fr_pa.ereport"].with_context(tz="UTC")
+        self.assertEqual(ereport._ereport_today(datetime(2025, 1, 10, 22, 59)), date(2025, 1, 10))
+        self.assertEqual(ereport._ereport_today(datetime(2025, 1, 10, 23, 30)), date(2025, 1, 11))
+        self.assertEqual(ereport._ereport_today(datetime(2025, 7, 31, 22, 30)), date(2025, 8, 1), "summer time")
+        self.sell(self.individual, "2025-01-10", [(self.service, 100.0, self.tax)])
+        with patch.object(type(ereport), "_ereport_today", lambda self: date(2025, 1, 11)):
+            report = ereport._cron_ereport()
+        self.assertEqual((report.date_start, report.date_end), (date(2025, 1, 1), date(2025, 1, 10)))
 
     def test_foreign_business_invoice_unitary(self):
         move = self.sell(self.belgian, "2025-01-04", [(self.service, 1000.0, self.tax)])
