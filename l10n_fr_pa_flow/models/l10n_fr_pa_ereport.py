@@ -25,6 +25,8 @@ from ..tools.trusted import pa_trusted
 NEW_HORIZON_DAYS = 92
 # how far back a reported period is restated (RE) when its sales change
 CORRECTION_DAYS = 366
+# an invoice written this long before a report may not have been seen by it: it is looked at again
+CHANGE_MARGIN_DAYS = 1
 # the flow type of a report: (kind, has unitary data, has aggregated data)
 FLOW_TYPES = {
     (TRANSACTIONS, True, True): "MultiFlowReport",
@@ -146,20 +148,52 @@ class L10nFrPaEreport(models.Model):
             if kind == TRANSACTIONS
             else [day for __, day, __ in self._collections(company, since, last_end)]
         )
-        periods = {period(regime, kind, day) for day in days}
         reported = self.search(
             [
                 ("company_id", "=", company.id),
                 ("kind", "=", kind),
                 ("date_end", "<=", last_end),
                 ("date_end", ">=", today - timedelta(days=CORRECTION_DAYS)),
-            ]
+            ],
+            order="id",
         )
-        periods |= {(report.date_start, report.date_end) for report in reported}
+        latest = {(report.date_start, report.date_end): report for report in reported}
+        periods = {period(regime, kind, day) for day in days} - set(latest)
+        periods |= self._changed_periods(company, kind, latest)
         reports = self.browse()
         for start, end in sorted(periods):
             reports |= self._report_period(company, kind, start, end, today)
         return reports
+
+    @api.model
+    def _changed_periods(self, company, kind, latest):
+        """The reported periods of ``latest`` ({(start, end): last report}) whose data may have
+        changed since their last report: one of its invoices, or an invoice dated (transactions)
+        or collected (payments) in the period, was written after it. The others are not read
+        again: the daily run costs what changed, not a year of sales. The margin covers a
+        transaction that wrote an invoice while the report was being made."""
+        if not latest:
+            return set()
+        margin = timedelta(days=CHANGE_MARGIN_DAYS)
+        changed = self.env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("write_date", ">", min(report.create_date for report in latest.values()) - margin),
+            ]
+        )
+        if not changed:
+            return set()
+        if kind == TRANSACTIONS:
+            days = {move: [move.invoice_date] if move.invoice_date else [] for move in changed}
+        else:
+            days = {move: [day for day, __ in move._l10n_fr_pa_collections()] for move in changed}
+        periods = set()
+        for (start, end), report in latest.items():
+            recent = changed.filtered(lambda move, report=report: move.write_date > report.create_date - margin)
+            if recent & report.move_ids or any(start <= day <= end for move in recent for day in days[move]):
+                periods.add((start, end))
+        return periods
 
     @api.model
     def _report_period(self, company, kind, start, end, today):

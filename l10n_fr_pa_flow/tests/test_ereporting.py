@@ -287,6 +287,34 @@ class TestEreporting(PaCommon):
         self.assertIsNone(root.find("TransactionsReport/Transactions"), "nothing left in the period")
         self.assertFalse(self.run_ereport(date(2025, 1, 15)), "restated once")
 
+    def test_daily_run_reads_only_what_changed(self):
+        """A reported period is read again only when one of its invoices, or an invoice dated in
+        it, was written since its report: the daily run costs what changed, not a year of sales."""
+        self.sell(self.individual, "2025-01-03", [(self.service, 100.0, self.tax)])
+        late = self.sell(self.individual, "2025-01-12", [(self.service, 50.0, self.tax)])
+        self.assertTrue(self.run_ereport(date(2025, 1, 21)))
+        # two days later, the invoices untouched for five
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE account_move SET write_date = now() - interval '5 days' WHERE company_id = %s",
+                            [self.company.id])  # fmt: skip
+        self.env.cr.execute("UPDATE l10n_fr_pa_ereport SET create_date = now() - interval '2 days'")
+        self.env.invalidate_all()
+        ereport = type(self.env["l10n_fr_pa.ereport"])
+        original, read = ereport._period_values, []
+
+        def spy(model, company, kind, start, end):
+            read.append((kind, start, end))
+            return original(model, company, kind, start, end)
+
+        with patch.object(ereport, "_period_values", spy):
+            self.assertFalse(self.run_ereport(date(2025, 1, 23)))
+            self.assertEqual(read, [], "nothing changed: no period read again")
+            late.button_draft()
+            late.button_cancel()
+            restated = self.run_ereport(date(2025, 1, 23))
+        self.assertEqual(read, [(TRANSACTIONS, date(2025, 1, 11), date(2025, 1, 20))], "the changed period only")
+        self.assertRecordValues(restated, [{"type_code": "RE", "date_start": date(2025, 1, 11), "amount": 0.0}])
+
     def test_schedule_follows_vat_regime(self):
         self.assertEqual(period(False, TRANSACTIONS, date(2025, 1, 15)), (date(2025, 1, 11), date(2025, 1, 20)))
         self.assertEqual(period("monthly", TRANSACTIONS, date(2025, 2, 25)), (date(2025, 2, 21), date(2025, 2, 28)))
