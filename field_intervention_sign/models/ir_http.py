@@ -6,6 +6,12 @@ class IrHttp(models.AbstractModel):
     _inherit = "ir.http"
 
     @classmethod
+    def _get_translation_frontend_modules_name(cls):
+        """The portal's signing dialog is ours (its JavaScript and templates): its words are
+        loaded in the customer's language with the frontend's translations."""
+        return [*super()._get_translation_frontend_modules_name(), "field_intervention_sign"]
+
+    @classmethod
     def _fi_customer_page_lang(cls, customer=None):
         """Code of the language of a customer page: the language of the document's customer
         when the page is opened by the document's link (``customer``), else the logged-in

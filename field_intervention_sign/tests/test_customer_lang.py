@@ -56,6 +56,15 @@ class TestPortalLang(FiSignHttpCase):
         )
         self.assertEqual(self.opener.cookies.get("frontend_lang"), "en_US")
 
+    def test_signing_dialog_speaks_french(self):
+        """The signing dialog is built in the browser (JavaScript, templates): the frontend loads
+        its words with the page's translations, so the customer reads "Signer", not "Sign"."""
+        self.assertIn("field_intervention_sign.signature_form", self._page(self.french_job))
+        response = self.url_open("/website/translations/fi?lang=fr_FR")
+        self.assertEqual(response.status_code, 200)
+        messages = response.json()["modules"].get("field_intervention_sign", {}).get("messages", [])
+        self.assertIn({"id": "Sign", "string": "Signer"}, messages)
+
     def test_link_opens_in_the_customers_language(self):
         """A public visitor (the customer's phone) opening the mail's link reads the page in
         the customer's language, whatever the browser asks or a previous page left."""
