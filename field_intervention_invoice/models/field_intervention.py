@@ -493,6 +493,11 @@ class FieldIntervention(models.Model):
             }
         if not vals.get("journal_id"):
             vals["journal_id"] = data.journal(first.company_id, data.currency(first)).id
+        if "invoice_user_id" not in vals:
+            # whom the customer deals with about the invoice (its mail is signed with their
+            # name): the company's billing clerk, else the project's manager; never the
+            # scheduled action's user ("System")
+            vals["invoice_user_id"] = (first.company_id.fi_billing_user_id or first.project_id.user_id).id
         sites = self.site_id
         if len(sites) == 1:
             # the intervention site is the delivery address (Factur-X ShipToTradeParty)

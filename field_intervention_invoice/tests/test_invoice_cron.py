@@ -44,6 +44,7 @@ class TestInvoiceCron(FieldInterventionInvoiceCommon):
         self.assertAlmostEqual(invoice.amount_untaxed, 2 * 212.5)
         self.assertEqual(str(invoice.delivery_date), "2026-03-12")
         self.assertEqual((progress.done, progress.remaining), (2, 0))
+        self.assertEqual(invoice.invoice_user_id, self.billing, "its mail is signed by billing, not by the action")
 
     def test_monthly_policy(self):
         self.customer.intervention_invoice_policy = "monthly"
