@@ -134,7 +134,7 @@ class FieldInterventionMobileApp(http.Controller):
             "none": _("None"),
             "yes": _("Yes"),
             "sending": _("Sending your changes…"),
-            "retry_at": _("No answer from the server: next try at %(time)s"),
+            "retry_at": _("Next try at %(time)s"),
             "logout": _("Log out"),
             "logout_title": _("Log out of this phone"),
             "logout_all_sent": _(

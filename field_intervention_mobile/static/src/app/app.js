@@ -279,17 +279,23 @@ function renderBanner() {
             },
             sending ? T.sending : state.online ? T.online : T.offline
         ),
-        retryAt
-            ? h(
-                  "div",
-                  { class: "fi-retry", id: "fi-retry", "data-at": retryAt.toISOString() },
-                  fmt(T.retry_at, { time: localTime(retryAt.toISOString(), LANG) })
-              )
-            : null,
         h(
             "div",
             { class: `fi-pending ${count ? "fi-has-pending" : ""}`, id: "fi-pending", "data-count": String(count) },
-            count === 0 ? T.all_sent : count === 1 ? T.pending_one : fmt(T.pending_many, { count }),
+            // the next try is announced inside the row of the waiting work, which keeps its
+            // height: the page does not move under the technician's finger at each attempt
+            h(
+                "div",
+                { class: "fi-pending-text" },
+                count === 0 ? T.all_sent : count === 1 ? T.pending_one : fmt(T.pending_many, { count }),
+                retryAt
+                    ? h(
+                          "small",
+                          { class: "fi-retry", id: "fi-retry", "data-at": retryAt.toISOString() },
+                          fmt(T.retry_at, { time: localTime(retryAt.toISOString(), LANG) })
+                      )
+                    : null
+            ),
             count
                 ? h("button", { class: "fi-btn fi-btn-small", id: "fi-sync", disabled: Boolean(state.busy), onclick: () => trySync({ download: true }) }, state.busy || T.sync)
                 : null
