@@ -588,13 +588,13 @@ def test_hanging_network_then_recovery_sends_by_itself(phone, world, crew, proxy
     phone.retry_settings(timeout=timeout, firstDelay=first, maxDelay=longest)
     proxy.hang()
     hung = proxy.hung
-    height = "document.getElementById('fi-pending').offsetHeight"
+    height = "document.getElementById('fi-banner').offsetHeight"
     before = phone.page.evaluate(height)
     phone.page.tap("#fi-start")
     poll(lambda: proxy.hung > hung, 30, "the sync hanging")
     phone.page.wait_for("!!document.getElementById('fi-retry')", timeout=30, what="the next try announced")
-    # the page does not move under the finger: the row of the waiting work keeps its height
-    # with the work and the next try in it
+    # the page does not move under the finger: offline, with the work waiting and its next try
+    # announced, the banner keeps its height
     assert phone.page.evaluate(height) == before, (before, phone.page.evaluate(height))
     banner = phone.page.evaluate(
         "({status: document.getElementById('fi-status').textContent,"
