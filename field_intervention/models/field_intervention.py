@@ -538,6 +538,7 @@ class FieldIntervention(models.Model):
         self._fi_set_workflow({"state": "draft"})
         return True
 
+    @api.readonly
     def action_view_photos(self):
         """The photos of the report in the back office (customers see them in the portal)."""
         self.ensure_one()

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ProjectProject(models.Model):
@@ -53,6 +53,7 @@ class ProjectProject(models.Model):
         for project in self:
             project.intervention_count = counts.get(project, 0)
 
+    @api.readonly
     def action_view_interventions(self):
         """Open the interventions of the project."""
         self.ensure_one()

@@ -85,6 +85,7 @@ class ProjectTask(models.Model):
     def _fi_guarded_hint(self):
         return self.env._("a mission is a field service mission when its project is a field service project.")
 
+    @api.readonly
     def action_view_interventions(self):
         """Open the interventions of the mission."""
         self.ensure_one()

@@ -182,6 +182,7 @@ class AccountMove(models.Model):
         self.filtered(lambda move: move.state == "draft" and move.fi_from_intervention)._fi_run_checks()
         return True
 
+    @api.readonly
     def action_fi_view_interventions(self):
         self.ensure_one()
         self.check_access("read")

@@ -191,6 +191,7 @@ class FieldIntervention(models.Model):
             }
         return moves.with_env(self.env)._fi_action_view()
 
+    @api.readonly
     def action_fi_view_invoice(self):
         """Open the invoice of the intervention (billing's screen)."""
         self.ensure_one()

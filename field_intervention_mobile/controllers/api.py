@@ -21,7 +21,8 @@ class FieldInterventionMobileApi(http.Controller):
         """Who and where the request comes from, for the signature evidence."""
         return request_origin(request.env.user, request.httprequest)
 
-    @http.route("/field_intervention/app/api/day", type="json", auth="user", methods=["POST"])
+    # readonly: the day is only read, so a replica (db_replica_host) may serve it
+    @http.route("/field_intervention/app/api/day", type="json", auth="user", methods=["POST"], readonly=True)
     def fi_mobile_day(self, days=DEFAULT_DAYS, owner=None, **kw):
         """The technician's interventions of today and the next ``days`` days (``owner``: the
         user the phone's store belongs to, refused when it is not the session's)."""

@@ -154,7 +154,7 @@ class FieldInterventionMobileApp(http.Controller):
     def _fi_is_technician(self):
         return request.env.user.has_group(TECHNICIAN_GROUP)
 
-    @http.route(APP_PATH, type="http", auth="user", methods=["GET"], sitemap=False)
+    @http.route(APP_PATH, type="http", auth="user", methods=["GET"], sitemap=False, readonly=True)
     def fi_app_shell(self):
         """The app's page: technicians only; anybody else reads why, in their language."""
         if not self._fi_is_technician():
@@ -198,7 +198,9 @@ class FieldInterventionMobileApp(http.Controller):
             "seal_key": hmac(env_sudo, "field_intervention_mobile.seal", user.id),
         }
 
-    @http.route(f"{APP_PATH}/manifest.webmanifest", type="http", auth="user", methods=["GET"], sitemap=False)
+    @http.route(
+        f"{APP_PATH}/manifest.webmanifest", type="http", auth="user", methods=["GET"], sitemap=False, readonly=True
+    )
     def fi_app_manifest(self):
         manifest = {
             "name": request.env._("Field interventions"),
@@ -220,7 +222,7 @@ class FieldInterventionMobileApp(http.Controller):
             headers=[("Content-Type", "application/manifest+json; charset=utf-8"), ("Cache-Control", "no-cache")],
         )
 
-    @http.route(f"{APP_PATH}/sw.js", type="http", auth="user", methods=["GET"], sitemap=False)
+    @http.route(f"{APP_PATH}/sw.js", type="http", auth="user", methods=["GET"], sitemap=False, readonly=True)
     def fi_app_service_worker(self):
         """The service worker, with the list of files to cache and their version."""
         assets = json.dumps([f"{STATIC}/{name}" for name in ASSETS])

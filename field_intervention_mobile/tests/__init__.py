@@ -5,3 +5,4 @@ from . import test_app_shell
 from . import test_mail_leave_now
 from . import test_shared_phone
 from . import test_api_sync_refusals
+from . import test_readonly_routes

@@ -66,7 +66,15 @@ class FieldInterventionPortal(CustomerPortal):
         except ValueError:
             return False
 
-    @http.route(["/my/interventions", "/my/interventions/page/<int:page>"], type="http", auth="user", website=True)
+    # readonly: the route may run on a read-only replica (db_replica_host); what it keeps between
+    # pages goes to the session, which lives in the file store, not in the database
+    @http.route(
+        ["/my/interventions", "/my/interventions/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
     def portal_my_interventions(self, page=1, sortby=None, filterby=None, date_from=None, date_to=None, **kw):
         request.env["ir.http"]._fi_set_customer_page_lang()
         Intervention = request.env["field.intervention"]
@@ -158,7 +166,14 @@ class FieldInterventionPortal(CustomerPortal):
             request.session[key] = today
             intervention_sudo._fi_log_portal_view(self._fi_origin())
 
-    @http.route(["/my/interventions/<int:intervention_id>"], type="http", auth="public", website=True)
+    def _fi_report_only(self):
+        """The report of the page (HTML or PDF) writes nothing and may be read on a replica;
+        the page itself logs the customer's view (a write)."""
+        return request.httprequest.args.get("report_type") in ("html", "pdf")
+
+    @http.route(
+        ["/my/interventions/<int:intervention_id>"], type="http", auth="public", website=True, readonly=_fi_report_only
+    )
     def portal_my_intervention(
         self, intervention_id, access_token=None, report_type=None, download=False, message=None, **kw
     ):
@@ -254,7 +269,9 @@ class FieldInterventionPortal(CustomerPortal):
             return request.redirect(intervention_sudo._fi_portal_link(access_token, message="refuse_error"))
         return request.redirect(intervention_sudo._fi_portal_link(access_token, message="refuse_ok"))
 
-    @http.route(["/my/interventions/<int:intervention_id>/signed_pdf"], type="http", auth="public", website=True)
+    @http.route(
+        ["/my/interventions/<int:intervention_id>/signed_pdf"], type="http", auth="public", website=True, readonly=True
+    )
     def portal_intervention_signed_pdf(self, intervention_id, access_token=None, **kw):
         """The signed PDF recorded in the signature evidence, if its bytes still match its hash."""
         intervention_sudo = self._fi_check_access(intervention_id, access_token)

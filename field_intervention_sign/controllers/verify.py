@@ -28,7 +28,13 @@ class FieldInterventionVerify(http.Controller):
         return signature_sudo.with_context(lang=request.env.lang)
 
     @http.route(
-        "/fi/verify/<string:token>", type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=False
+        "/fi/verify/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        website=True,
+        sitemap=False,
+        readonly=True,
     )
     def fi_verify(self, token, document=None, **kw):
         signature_sudo = self._fi_get_signature(token)
