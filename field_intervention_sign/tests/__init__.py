@@ -7,3 +7,4 @@ from . import test_signed_pdf
 from . import test_ui
 from . import test_consent_text
 from . import test_mail_leave_now
+from . import test_sign_answer
