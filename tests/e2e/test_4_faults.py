@@ -111,11 +111,12 @@ def test_connection_killed_mid_signed_pdf_then_retry(world, erp, pg, faulty):
     thread.start()
 
     def job_backend():
+        # the job's transaction, open while wkhtmltopdf holds (not a request between two queries)
         with pg.cursor() as cr:
             cr.execute(
                 """SELECT pid FROM pg_stat_activity
                     WHERE datname = current_database() AND application_name LIKE 'fi-e2e-faults-%%'
-                      AND state = 'idle in transaction'"""
+                      AND state = 'idle in transaction' AND state_change < now() - interval '2 seconds'"""
             )
             rows = cr.fetchall()
         return rows[0][0] if len(rows) == 1 else None
