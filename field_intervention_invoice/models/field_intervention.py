@@ -133,29 +133,34 @@ class FieldIntervention(models.Model):
     # ------------------------------------------------------------------
     # Hooks of field_intervention_sign
     # ------------------------------------------------------------------
-    def _on_customer_signed(self):
-        """Have the draft invoice of the interventions invoiced one by one made right after the
-        signature, by the invoicing scheduled action triggered now.
-
-        The invoice is not created in the signing request: the customer and the technician do
-        not wait for it (it is as long again as the signature itself), and invoicing can never
-        make the signature fail. The scheduled action runs as soon as the signature is committed
-        (seconds later); its errors are stored on the intervention and an activity is scheduled
-        for billing (see :meth:`_fi_invoice_isolated`).
-        """
-        res = super()._on_customer_signed()
-        # the signer (customer or technician) has no billing rights; the signature flow has
-        # checked its access to these interventions before calling this hook
-        if any(rec.invoice_policy == "per_intervention" and rec.invoice_status == "to_invoice" for rec in self.sudo()):
-            self.env.ref("field_intervention_invoice.ir_cron_field_intervention_invoice").sudo()._trigger()
-        return res
-
     def _on_signed_pdf_ready(self):
         """Attach the signed report to the invoice when it is produced after the invoice."""
         res = super()._on_signed_pdf_ready()
         # called by the signature flow after its access checks; billing fields need sudo
         interventions_sudo = self.sudo()
         interventions_sudo._fi_attach_signed_pdfs()
+        return res
+
+    def _fi_process_pending_jobs(self):
+        """Have the draft invoice of the interventions invoiced one by one made right after
+        their signed PDF, by the invoicing scheduled action triggered now.
+
+        The signature queues its signed PDF, which the signature's scheduled action renders
+        right after the customer's answer; the invoice follows that job: it carries the signed
+        report, and it is never made at the same moment as the job on the same intervention.
+        When the PDF fails, the invoice is made anyway and the PDF is attached when a retry
+        produces it (:meth:`_on_signed_pdf_ready`). Neither the customer nor the technician
+        waits for the invoice, and invoicing can never make the signature fail; its errors are
+        stored on the intervention and an activity is scheduled for billing (see
+        :meth:`_fi_invoice_isolated`).
+        """
+        res = super()._fi_process_pending_jobs()
+        # run by the signature flow after its access checks; billing fields need sudo
+        if any(
+            rec.state == "signed" and rec.invoice_policy == "per_intervention" and rec.invoice_status == "to_invoice"
+            for rec in self.sudo()
+        ):
+            self.env.ref("field_intervention_invoice.ir_cron_field_intervention_invoice").sudo()._trigger()
         return res
 
     # ------------------------------------------------------------------
@@ -205,7 +210,8 @@ class FieldIntervention(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _fi_cron_domain(self):
-        """Signed interventions whose invoicing is due now (grouped periods must be over)."""
+        """Signed interventions whose invoicing is due now (grouped periods must be over, the
+        signed report produced or tried)."""
         today = fields.Date.context_today(self)
         week_start = today - timedelta(days=today.weekday())
         month_start = today.replace(day=1)
@@ -213,6 +219,11 @@ class FieldIntervention(models.Model):
             ("state", "=", "signed"),
             ("invoice_status", "=", "to_invoice"),
             ("invoice_error", "=", False),
+            # the invoice waits for the first attempt at the signed report it carries (seconds
+            # after the signature, by the signature's own scheduled action)
+            "|",
+            ("sign_pdf_pending", "=", False),
+            ("sign_job_attempts", ">", 0),
             "|",
             "|",
             ("invoice_policy", "=", "per_intervention"),

@@ -4,7 +4,7 @@ from odoo import Command
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.field_intervention.tests.common import MANAGER_GROUP, TECHNICIAN_GROUP
-from odoo.addons.field_intervention_sign.tests.common import FiSignCase, make_signature_png
+from odoo.addons.field_intervention_sign.tests.common import FiSignCase, make_signature_png, run_sign_jobs
 from odoo.addons.l10n_fr_invoice.tests.common import FRENCH_COMPANY, dump_cii_exports
 
 
@@ -148,8 +148,9 @@ class FieldInterventionInvoiceCommon(FiSignCase, AccountTestInvoicingCommon):
 
     @classmethod
     def _sign(cls, interventions, reserves=False, refuse=False, invoice=True):
-        """Sign (or refuse) on the technician's device; with ``invoice``, then run what the
-        invoicing scheduled action triggered by the signature does."""
+        """Sign (or refuse) on the technician's device, then run what the signature's scheduled
+        action does right after the answer (the signed PDF, the emails); with ``invoice``, then
+        what the invoicing scheduled action triggered by the signed PDF does."""
         for intervention in interventions:
             intervention.with_user(cls.tech_a)._fi_submit_signature(
                 {
@@ -163,13 +164,14 @@ class FieldInterventionInvoiceCommon(FiSignCase, AccountTestInvoicingCommon):
                 },
                 {"user": cls.tech_a},
             )
+        run_sign_jobs(cls.env)
         if invoice:
             cls._run_invoicing_triggered_by_signature(interventions)
         return interventions
 
     @classmethod
     def _run_invoicing_triggered_by_signature(cls, interventions):
-        """What the invoicing scheduled action, triggered by the signature, does with these
+        """What the invoicing scheduled action, triggered by the signed PDF, does with these
         interventions (tests have no cron runner)."""
         interventions.sudo().filtered(
             lambda rec: rec.invoice_policy == "per_intervention" and rec.invoice_status == "to_invoice"

@@ -8,7 +8,7 @@ from odoo.tests import tagged
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
-from odoo.addons.field_intervention_sign.tests.common import fake_report_pdf, make_signature_png
+from odoo.addons.field_intervention_sign.tests.common import fake_report_pdf, make_signature_png, run_sign_jobs
 
 
 @tagged("-at_install", "post_install")
@@ -74,6 +74,7 @@ class TestExactlyOnce(TransactionCase):
                 },
                 {"user": env.user},
             )
+            run_sign_jobs(env)  # what the signature's scheduled action does right after the answer
         return {
             "intervention": intervention.id,
             "task": task.id,

@@ -11,7 +11,17 @@ from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
-from .common import FiMobileCase, make_photo_jpeg, paris_day, paris_midnight_before, phone_consent, phone_content, utc
+from odoo.addons.field_intervention_sign.tests.common import run_sign_jobs
+
+from .common import (
+    FiMobileCase,
+    make_photo_jpeg,
+    paris_day,
+    paris_midnight_before,
+    phone_consent,
+    phone_content,
+    utc,
+)
 
 
 @tagged("-at_install", "post_install")
@@ -126,8 +136,14 @@ class TestApiSync(FiMobileCase):
         self.assertEqual(lines["Received (UTC)"], f"{signature.mobile_received_on} UTC")
         self.assertEqual(lines["Offline content SHA-256"], signature.mobile_content_hash)
         self.assertTrue(signature._render_evidence_page().startswith(b"%PDF"))
+        # the sync's answer did not wait for the signed PDF: the signature's scheduled action
+        # makes it right after
+        self.assertFalse(intervention.signed_pdf_id)
+        self.assertTrue(intervention.sign_pdf_pending)
+        run_sign_jobs(self.env)
+        self.assertTrue(intervention.signed_pdf_id)
         if self.invoice_installed:
-            # the signature triggered the invoicing scheduled action; run it as the cron would
+            # the signed PDF triggered the invoicing scheduled action; run it as the cron would
             cron = self.env.ref("field_intervention_invoice.ir_cron_field_intervention_invoice")
             self.assertTrue(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]))
             self.env["field.intervention"]._cron_fi_invoice()

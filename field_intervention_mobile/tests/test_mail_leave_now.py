@@ -3,6 +3,8 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import tagged
 
+from odoo.addons.field_intervention_sign.tests.common import run_sign_jobs
+
 from . import test_api_sync
 from .common import FiMobileCase
 
@@ -27,6 +29,8 @@ class TestMobileMailsLeaveNow(FiMobileCase):
             patch.object(type(self.env["mail.mail"]), "send", autospec=True) as send,
         ):
             answer = self.sync(ops)
+            # the signature's scheduled action, right after the sync's answer
+            run_sign_jobs(self.env)
         self.assertEqual(self.statuses(answer), ["ok"] * len(ops), answer["results"])
         mails = (
             self.env["mail.mail"]

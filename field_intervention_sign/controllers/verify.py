@@ -45,6 +45,8 @@ class FieldInterventionVerify(http.Controller):
                 data = document.read(MAX_UPLOAD_BYTES + 1)
                 if len(data) > MAX_UPLOAD_BYTES:
                     result = "too_large"
+                elif not signature_sudo.pdf_hash:
+                    result = "pending"  # the signed PDF is being rendered: nothing to compare yet
                 else:
                     result = "match" if signature_sudo._check_pdf_bytes(data) else "mismatch"
         return request.render("field_intervention_sign.verify_page", {"signature": signature_sudo, "result": result})

@@ -123,7 +123,8 @@ class FieldIntervention(models.Model):
     # ------------------------------------------------------------------
     def _on_customer_signed(self):
         """Called on the signed interventions, in the signing transaction, right after their
-        state became 'signed'. No-op here; extended by field_intervention_invoice.
+        state became 'signed'. No-op here: a hook for other addons (what needs the signed
+        PDF waits for :meth:`_on_signed_pdf_ready`).
 
         It runs inside a savepoint: an exception rolls back only what the hook did, the
         signature is kept and the failure is written in the signature log.
@@ -131,8 +132,9 @@ class FieldIntervention(models.Model):
         return True
 
     def _on_signed_pdf_ready(self):
-        """Called when the signed PDF has just been stored (at signature time, or later by the
-        retry cron). No-op here; extended by field_intervention_invoice."""
+        """Called when the signed PDF has just been stored, by the signature's scheduled action
+        right after the customer's answer (or by a later retry). No-op here; extended by
+        field_intervention_invoice (the draft invoice follows the signed PDF)."""
         return True
 
     # ------------------------------------------------------------------
@@ -367,10 +369,12 @@ class FieldIntervention(models.Model):
         """Record the customer's decision (sign or refuse) on this intervention.
 
         Controllers and the device wizard parse the request and check the access, then call
-        this method only. The decision is recorded first; the signed PDF and the emails are
-        produced afterwards in savepoints, so their failure never loses the signature (they
-        are flagged and retried by a cron). A second identical submission returns the
-        signature recorded by the first one.
+        this method only. The decision is recorded with its evidence (the hash of the signed
+        content, not of a PDF) and the signed PDF and the emails are queued: the retry
+        scheduled action, triggered now, produces them right after this transaction commits,
+        so the customer's answer never waits for wkhtmltopdf and their failure never loses
+        the signature (they stay flagged and are retried). A second identical submission
+        returns the signature recorded by the first one.
 
         :param dict values: ``decision`` ('sign' or 'refuse'), ``signer_name``,
             ``signer_email``, ``signature`` (base64 PNG/JPEG), ``reserves``,
@@ -393,7 +397,7 @@ class FieldIntervention(models.Model):
             return previous
         intervention_sudo._fi_check_signable()
         signature = intervention_sudo._fi_record_decision(clean, origin)
-        intervention_sudo._fi_process_pending_jobs()
+        intervention_sudo._fi_run_pending_jobs_soon()
         return signature.with_env(self.env)
 
     def _fi_check_signer_role(self, role, user):

@@ -46,9 +46,23 @@ class FieldInterventionSignJobMixin(models.AbstractModel):
             "sign_job_next_try": fields.Datetime.now(),
         }
 
+    def _fi_run_pending_jobs_soon(self):
+        """Have the jobs just queued run right after the current transaction commits, by the
+        retry scheduled action triggered now, not in the user's request: the customer's answer
+        does not wait for the signed PDF (wkhtmltopdf takes seconds) nor for the emails.
+
+        Nothing is lost if the server stops in between: the pending flags are committed with
+        the decision and the scheduled action takes them at its next run. When an administrator
+        has deactivated the scheduled action, nobody would run them: they are produced now."""
+        cron_sudo = self.env.ref("field_intervention_sign.ir_cron_fi_sign_retry").sudo()
+        if cron_sudo.active:
+            cron_sudo._trigger()
+        else:
+            self._fi_process_pending_jobs()
+
     def _fi_process_pending_jobs(self):
         """Produce the signed PDF then send the emails, each in a savepoint. Called as superuser
-        by the signing flow, the retry action and the cron, after their access checks."""
+        by the retry scheduled action and the retry button, after their access checks."""
         for rec in self:
             errors = []
             if rec.sign_pdf_pending:
@@ -95,10 +109,13 @@ class FieldInterventionSignJobMixin(models.AbstractModel):
             return
         attachment = signature.pdf_attachment_id
         if not attachment:
-            pdf = merge_pdf([self._fi_render_report_pdf(), signature._render_evidence_page()])
+            # the evidence page and the file's name in the report's language (the customer's),
+            # whoever renders it (the scheduled action runs in its own user's language)
+            customer_env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
+            pdf = merge_pdf([self._fi_render_report_pdf(), signature.with_env(customer_env)._render_evidence_page()])
             attachment = self.env["ir.attachment"].create(
                 {
-                    "name": self.env._("%(name)s - signed.pdf", name=self._get_report_base_filename()),
+                    "name": customer_env._("%(name)s - signed.pdf", name=self._get_report_base_filename()),
                     "raw": pdf,
                     "mimetype": "application/pdf",
                     "res_model": self._name,

@@ -8,3 +8,4 @@ from . import test_ui
 from . import test_consent_text
 from . import test_mail_leave_now
 from . import test_readonly_routes
+from . import test_sign_answer

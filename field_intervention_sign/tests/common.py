@@ -12,7 +12,9 @@ from odoo.addons.field_intervention.tests.common import (
 )
 from odoo.addons.field_intervention_sign.tools import evidence_pdf
 
-__all__ = ["FiSignCase", "FiSignHttpCase", "fake_report_pdf", "make_signature_png"]
+__all__ = ["FiSignCase", "FiSignHttpCase", "fake_report_pdf", "make_signature_png", "run_sign_jobs"]
+
+SIGN_JOB_ROUNDS = 10  # batches of the scheduled action per call (a test never queues more)
 
 
 def fake_report_pdf(intervention):
@@ -22,6 +24,18 @@ def fake_report_pdf(intervention):
         title=f"Intervention report {intervention.name}",
         lines=[("Signer", intervention.signature_id.signer_name or "")],
     )
+
+
+def run_sign_jobs(env):
+    """Run what the signature's scheduled action does once the customer's answer is committed:
+    the signed PDFs, then the emails, of the decisions due (a test has no cron thread, and never
+    waits for one). A job that fails stays queued for its retry, later."""
+    Intervention = env["field.intervention"].sudo()
+    for _round in range(SIGN_JOB_ROUNDS):
+        due = [("sign_pending_job", "=", True), ("sign_job_next_try", "<=", fields.Datetime.now())]
+        if not Intervention.search_count(due):
+            break
+        Intervention._cron_fi_retry_sign_jobs()
 
 
 class FiSignCase(FieldInterventionCommon):
@@ -111,10 +125,18 @@ class FiSignCase(FieldInterventionCommon):
         values.update(overrides)
         return values
 
-    def _sign(self, intervention=None, user=None, **overrides):
+    def _sign(self, intervention=None, user=None, jobs=True, **overrides):
+        """Sign on the technician's device; with ``jobs``, then run what the signature's
+        scheduled action does right after the answer (the signed PDF, the emails)."""
         intervention = intervention or self.intervention
         user = user or self.tech
-        return intervention.with_user(user)._fi_submit_signature(self._sign_values(**overrides), {"user": user}).sudo()
+        signature = intervention.with_user(user)._fi_submit_signature(self._sign_values(**overrides), {"user": user})
+        if jobs:
+            self._run_sign_jobs()
+        return signature.sudo()
+
+    def _run_sign_jobs(self):
+        run_sign_jobs(self.env)
 
     def _mails(self, intervention=None):
         """The emails queued for the intervention (default: the common one), oldest first."""

@@ -1,11 +1,13 @@
+import io
 from datetime import datetime
 from urllib.parse import urlparse
 
 from freezegun import freeze_time
+from pypdf import PdfReader
 
 from odoo.tests import tagged
 
-from .common import FiSignCase, FiSignHttpCase
+from .common import FiSignCase, FiSignHttpCase, run_sign_jobs
 
 
 @tagged("-at_install", "post_install")
@@ -55,6 +57,18 @@ class TestPortalLang(FiSignHttpCase):
             html, ("Sign", "Refuse", "Service date", "03/04/2025"), ("Date de service", "Refuser", "04/03/2025")
         )
         self.assertEqual(self.opener.cookies.get("frontend_lang"), "en_US")
+
+    def test_signed_pdf_evidence_in_the_customers_language(self):
+        """The signed PDF is made by the scheduled action, in its own user's language: its
+        evidence page and its name are the customer's language still, as the report."""
+        self.french_job.with_user(self.tech)._fi_submit_signature(
+            self._sign_values(signer_name="Jeanne Durand"), {"user": self.tech}
+        )
+        run_sign_jobs(self.env(context={"lang": "en_US"}))
+        attachment = self.french_job.signed_pdf_id
+        self.assertTrue(attachment.name.endswith(" - signé.pdf"), attachment.name)
+        evidence = PdfReader(io.BytesIO(attachment.raw)).pages[-1].extract_text()
+        self.assertIn("Preuve de signature", " ".join(evidence.split()))
 
     def test_signing_dialog_speaks_french(self):
         """The signing dialog is built in the browser (JavaScript, templates): the frontend loads

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import FiSignCase, FiSignHttpCase
+from .common import FiSignCase, FiSignHttpCase, run_sign_jobs
 
 
 @tagged("-at_install", "post_install")
@@ -28,6 +28,7 @@ class TestLock(FiSignCase):
             },
             {"user": cls.tech},
         )
+        run_sign_jobs(cls.env)  # the signed PDF, right after the answer
 
     def test_content_locked_for_technician_and_manager(self):
         segment_start = fields.Datetime.now() - timedelta(days=1)

@@ -55,6 +55,7 @@ class TestMailsLeaveNow(FiSignCase):
         values = self._sign_values(signer_role="portal_user", reserves="Porte rayée.")
         self.intervention.sudo()._fi_submit_signature(values, {"user": self.portal_user})
         self.assertEqual(self.intervention.signature_id.signer_role, "portal_user")
+        self._run_sign_jobs()  # the signature's scheduled action, right after the answer
         self.assertTrue(self.intervention.signed_pdf_id)
         self.assertFalse(self.intervention.sign_pending_job)
         self._assert_queue_woken_now(before, start)

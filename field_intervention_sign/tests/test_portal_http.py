@@ -31,9 +31,13 @@ class TestPortalHttp(FiSignHttpCase):
         return f"/my/interventions/{(intervention or self.intervention).id}/sign"
 
     def _sign_json(self, intervention=None, **params):
+        """Sign through the portal route, then run what the signature's scheduled action does
+        right after the answer (the signed PDF, the emails)."""
         values = {"access_token": self.token, "name": "Jeanne Durand", "signature": self.signature_png}
         values.update(params)
-        return self._json(self._sign_url(intervention), **values)
+        answer = self._json(self._sign_url(intervention), **values)
+        self._run_sign_jobs()
+        return answer
 
     def _assert_unchanged(self, intervention=None):
         intervention = intervention or self.intervention

@@ -3,7 +3,7 @@ from urllib.parse import urlparse
 from odoo import http
 from odoo.tests import tagged
 
-from .common import FiSignHttpCase
+from .common import FiSignHttpCase, run_sign_jobs
 from .readonly_routes import ReadonlyRoutesMixin
 
 
@@ -27,6 +27,7 @@ class TestReadonlyRoutes(ReadonlyRoutesMixin, FiSignHttpCase):
             },
             {"user": cls.tech},
         )
+        run_sign_jobs(cls.env)  # the signed PDF, made by the signature's scheduled action
 
     def test_declared_routes(self):
         base = f"/my/interventions/{self.intervention.id}"

@@ -8,7 +8,7 @@ from odoo.tools import config
 
 from odoo.addons.field_intervention_sign.tools import evidence_pdf
 
-from .common import FiSignHttpCase
+from .common import FiSignHttpCase, run_sign_jobs
 
 
 @tagged("-at_install", "post_install")
@@ -36,6 +36,8 @@ class TestSignedPdf(FiSignHttpCase):
             )
             .sudo()
         )
+        # the signature's scheduled action renders it after the answer (here with this context)
+        run_sign_jobs(intervention.env)
         self.assertFalse(intervention.sign_pending_job, intervention.sign_job_error)
         pdf = intervention.signed_pdf_id.raw
         self.assertTrue(pdf.startswith(b"%PDF"))

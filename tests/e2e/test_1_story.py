@@ -164,7 +164,13 @@ def test_03_customer_signs_in_the_portal_with_the_emailed_link(world, story, smt
     assert "error" not in result, result
     confirmation = customer.get(result["redirect_url"])
     assert confirmation.status_code == 200 and "Jeanne Martin" in confirmation.text
+    # the answer did not wait for the signed PDF: the page says it is being prepared
+    assert "o_fi_signed_pdf_pending" in confirmation.text
+    record = erp("field.intervention", "read", [intervention_id], ["state", "signature_id", "signed_pdf_id"])[0]
+    assert record["state"] == "signed" and not record["signed_pdf_id"]
 
+    world.run_sign_jobs()  # what the cron thread does right after the answer
+    assert 'o_fi_signed_pdf"' in customer.get(result["redirect_url"]).text
     record = erp("field.intervention", "read", [intervention_id], ["state", "signature_id", "signed_pdf_id"])[0]
     assert record["state"] == "signed" and record["signed_pdf_id"]
     signature = erp(
@@ -204,6 +210,7 @@ def test_04_another_customer_signs_on_the_technicians_phone(world, story, erp):
     )[0]
     assert form["name"] in wizard["consent_text"] and "Filtre F-200" in wizard["summary_html"]
     tech.call_button("field.intervention.sign.wizard", "action_confirm", [wizard["id"]], action["context"])
+    world.run_sign_jobs()  # what the cron thread does right after the answer
     record = erp("field.intervention", "read", [intervention_id], ["state", "signature_id", "signed_pdf_id"])[0]
     assert record["state"] == "signed" and record["signed_pdf_id"]
     signature = erp("field.intervention.signature", "read", [record["signature_id"][0]], ["signer_role", "user_id"])[0]

@@ -130,6 +130,7 @@ def test_security_probes(world, erp, setting, server, smtp_sink):
     }
     first = anonymous.call(f"/my/interventions/{signed}/sign", sign_params)
     assert "error" not in first, first
+    world.run_sign_jobs()  # the signed PDF and its emails, right after the answer
     before = snapshot(erp, [a, c, signed])
 
     # -- portal pages -------------------------------------------------------------------

@@ -304,6 +304,7 @@ class Matrix:
             vals.update({"decision": "refuse", "refusal_reason": "Fuite non réparée", "signature": False})
         wizard = tech.call_kw("field.intervention.sign.wizard", "create", [vals])
         tech.call_button("field.intervention.sign.wizard", "action_confirm", [wizard])
+        self.world.run_sign_jobs()  # the signed PDF and the emails, right after the answer
 
     def _build_fixtures(self):
         erp = self.erp

@@ -1,9 +1,10 @@
-"""Faults: the PostgreSQL connection killed in the middle of a signature request, wkhtmltopdf
-unavailable at signature time, the SMTP server down then back.
+"""Faults: the PostgreSQL connection killed in the middle of the signed PDF's rendering,
+wkhtmltopdf unavailable after a signature, the SMTP server down then back.
 
 A dedicated server (2 workers) runs with a wkhtmltopdf stub first in its PATH; a control file
 tells the stub to work, to fail, or to hold the rendering until the test releases it (the
-moment the request's transaction is open, the signature row written, the commit not done)."""
+moment the job's transaction is open, the commit not done). The signature's scheduled action
+runs on that server when the test says so (no cron thread)."""
 
 import os
 import re
@@ -12,7 +13,7 @@ import threading
 
 import pytest
 
-from .clients import WebSession, attachments, poll, signature_png
+from .clients import WebSession, XmlRpc, attachments, poll, signature_png
 from .conftest import start_server
 
 STUB = """#!/bin/sh
@@ -82,53 +83,78 @@ def evidence(erp, pg, intervention):
     return record, signatures, claims
 
 
-def test_connection_killed_mid_signature_then_retry(world, erp, pg, faulty):
+def run_sign_jobs_on(odoo, world):
+    """Run the signature's scheduled action on ``odoo`` (the server with the wkhtmltopdf stub),
+    as its cron thread does right after an answer."""
+    faulty_erp = XmlRpc(odoo.url, odoo.database, world.erp.login, world.erp.key)
+    cron = world.cron_id("field_intervention_sign.ir_cron_fi_sign_retry")
+    return faulty_erp("ir.cron", "method_direct_trigger", [cron])
+
+
+def test_connection_killed_mid_signed_pdf_then_retry(world, erp, pg, faulty):
+    """The customer's answer does not wait for wkhtmltopdf; the transaction of the scheduled
+    action that renders the signed PDF is killed in the middle: the signature stays, its jobs
+    stay queued, and the next run makes one signed PDF."""
     odoo, stub = faulty
     intervention, token = done_with_token(world, erp)
     stub.set("hold")
     log_start = odoo.log_mark()
-    answer = {}
-    thread = threading.Thread(target=lambda: answer.update(result=_safe_sign(odoo, intervention, token)), daemon=True)
+    answer = sign(odoo.url, odoo.database, intervention, token)  # wkhtmltopdf holds: not called
+    assert "error" not in answer, answer
+    record, signatures, claims = evidence(erp, pg, intervention)
+    assert (record["state"], signatures, claims) == ("signed", 1, 0)
+    assert not record["signed_pdf_id"] and record["sign_pdf_pending"]
+    assert odoo.log_problems(since=log_start) == []
+
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(r=_safe(run_sign_jobs_on, odoo, world)), daemon=True)
     thread.start()
 
-    def signing_backend():
+    def job_backend():
+        # the job's transaction, open while wkhtmltopdf holds (not a request between two queries)
         with pg.cursor() as cr:
             cr.execute(
                 """SELECT pid FROM pg_stat_activity
                     WHERE datname = current_database() AND application_name LIKE 'fi-e2e-faults-%%'
-                      AND state = 'idle in transaction'"""
+                      AND state = 'idle in transaction' AND state_change < now() - interval '2 seconds'"""
             )
             rows = cr.fetchall()
         return rows[0][0] if len(rows) == 1 else None
 
-    pid = poll(signing_backend, 120, "the signing transaction waiting for the PDF")
+    pid = poll(job_backend, 120, "the scheduled action's transaction waiting for the PDF")
     with pg.cursor() as cr:
         cr.execute("SELECT pg_terminate_backend(%s)", [pid])
     stub.release()
     thread.join(240)
     assert not thread.is_alive()
-    result = answer["result"]
-    assert "error" in result or result.get("http_error"), result
+    assert "http_error" in result["r"], result
     record, signatures, claims = evidence(erp, pg, intervention)
-    assert (record["state"], signatures, claims) == ("done", 0, 0), "half a signature was recorded"
+    assert (record["state"], signatures, claims) == ("signed", 1, 0), "the signature was lost"
+    assert not record["signed_pdf_id"] and record["sign_pdf_pending"], "the job was lost"
     problems = odoo.log_problems(since=log_start)
     assert problems, "the killed connection should have been logged"
     assert all(re.search(r"terminat|connection|closed", p) for p in problems), problems
 
     stub.set("ok")
     log_start = odoo.log_mark()
-    retry = sign(odoo.url, odoo.database, intervention, token)
-    assert "error" not in retry, retry
+    run_sign_jobs_on(odoo, world)
     world.run_invoicing()
     record, signatures, claims = evidence(erp, pg, intervention)
     assert (record["state"], signatures, claims) == ("signed", 1, 1)
-    assert record["signed_pdf_id"]
+    assert record["signed_pdf_id"] and not record["sign_pdf_pending"]
+    with pg.cursor() as cr:
+        cr.execute(
+            """SELECT count(*) FROM ir_attachment
+                WHERE res_model = 'field.intervention' AND res_id = %s AND mimetype = 'application/pdf'""",
+            [intervention],
+        )
+        assert cr.fetchone()[0] == 1, "one signed PDF"
     assert odoo.log_problems(since=log_start) == []
 
 
-def _safe_sign(odoo, intervention, token):
+def _safe(function, *args):
     try:
-        return sign(odoo.url, odoo.database, intervention, token)
+        return function(*args)
     except Exception as error:  # noqa: BLE001 - the answer of a killed request is what we look at
         return {"http_error": repr(error)}
 
@@ -149,6 +175,7 @@ def test_wkhtmltopdf_unavailable_then_retry_cron(world, erp, pg, faulty, smtp_si
     log_start = odoo.log_mark()
     answer = sign(odoo.url, odoo.database, intervention, token, seed=6)
     assert "error" not in answer, answer
+    run_sign_jobs_on(odoo, world)  # right after the answer: the signed PDF fails
     world.run_invoicing()  # the invoice is made while the signed PDF is still missing
     record, signatures, claims = evidence(erp, pg, intervention)
     assert record["state"] == "signed" and signatures == 1 and claims == 1

@@ -53,6 +53,7 @@ def test_smtp_down_then_back(world, erp, pg, smtp_sink, server):
     try:
         answer = sign(server.url, server.database, intervention, token, seed=11)
         assert "error" not in answer, answer
+        world.run_sign_jobs()  # the signed PDF and its mails, right after the answer
         world.flush_mail_queue()  # the mail server is down: nothing can leave
     finally:
         smtp_sink.start()

@@ -58,7 +58,10 @@ def test_demo_story_client_signs_billing_posts(world, erp, server, log_start):
         f"/my/interventions/{done}/sign", {"name": "Marc Giraud", "signature": signature_png(9), "email": ""}
     )
     assert "error" not in answer, answer
-    world.run_invoicing()  # what the demo server's cron thread does seconds after the signature
+    # what the demo server's cron threads do seconds after the signature: the signed PDF, then
+    # the draft invoice
+    world.run_sign_jobs()
+    world.run_invoicing()
     record = erp("field.intervention", "read", [done], ["state", "signed_pdf_id", "invoice_id"])[0]
     assert record["state"] == "signed" and record["signed_pdf_id"] and record["invoice_id"], record
     OUT.mkdir(parents=True, exist_ok=True)

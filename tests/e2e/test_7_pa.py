@@ -106,6 +106,7 @@ def sign_new_intervention(world, customer, tech_id, tech_login):
         {"specification": {}, "context": action["context"]},
     )[0]
     tech.call_button("field.intervention.sign.wizard", "action_confirm", [wizard["id"]], action["context"])
+    world.run_sign_jobs()
     world.run_invoicing()
     record = world.erp("field.intervention", "read", [intervention], ["state", "invoice_id"])[0]
     assert record["state"] == "signed" and record["invoice_id"], record

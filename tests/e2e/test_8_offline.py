@@ -393,7 +393,9 @@ def test_offline_intervention_signed_on_the_phone(phone, world, crew, server, lo
 
 def assert_signed_once(world, target):
     erp = world.erp
-    world.run_invoicing()  # triggered by the signature, as a cron thread would run it
+    # what the cron threads do right after the sync's answer: the signed PDF, then the invoice
+    world.run_sign_jobs()
+    world.run_invoicing()
     record = erp(
         "field.intervention",
         "read",

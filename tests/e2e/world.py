@@ -238,8 +238,19 @@ class World:
         """Run a scheduled action now, as an administrator does with "Run Manually"."""
         self.erp("ir.cron", "method_direct_trigger", [self.cron_id(xmlid)])
 
+    def run_sign_jobs(self):
+        """What the signature's scheduled action, triggered by each customer's answer, does
+        right after it: the signed PDFs, then their emails (the e2e servers run no cron thread:
+        the tests say when it runs). Until no job is due (it works in batches)."""
+        due = [("sign_pending_job", "=", True), ("sign_job_attempts", "=", 0)]
+        for _batch in range(50):
+            if not self.erp("field.intervention", "search_count", due):
+                return
+            self.run_cron("field_intervention_sign.ir_cron_fi_sign_retry")
+        raise AssertionError("the signature jobs do not end")
+
     def run_invoicing(self):
-        """What the invoicing scheduled action, triggered by each signature, does next (the
+        """What the invoicing scheduled action, triggered by each signed PDF, does next (the
         e2e servers run no cron thread: the tests say when it runs)."""
         self.run_cron("field_intervention_invoice.ir_cron_field_intervention_invoice")
 

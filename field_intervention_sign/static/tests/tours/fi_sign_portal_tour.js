@@ -26,14 +26,15 @@ function signSteps() {
             run: "click",
         },
         {
-            content: "Signed: thank you message and signed PDF",
+            content: "Signed: thank you message",
             trigger: ".o_fi_sign_ok",
         },
         {
             trigger: ".o_fi_signed_by:contains('Jeanne Durand')",
         },
         {
-            trigger: "a.o_fi_signed_pdf",
+            content: "The answer did not wait for the signed PDF: it is being prepared",
+            trigger: "a.o_fi_signed_pdf_pending",
         },
     ];
 }
