@@ -109,10 +109,13 @@ class FieldInterventionSignJobMixin(models.AbstractModel):
             return
         attachment = signature.pdf_attachment_id
         if not attachment:
-            # the evidence page and the file's name in the report's language (the customer's),
-            # whoever renders it (the scheduled action runs in its own user's language)
-            customer_env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
-            pdf = merge_pdf([self._fi_render_report_pdf(), signature.with_env(customer_env)._render_evidence_page()])
+            # in the customer's language and time zone (the site's hours), whoever renders it:
+            # the scheduled action runs in its own user's
+            zone = self.partner_id.tz or self.company_id.partner_id.tz or self.env.context.get("tz") or self.env.user.tz
+            customer = self.with_context(lang=self.partner_id.lang or self.env.lang, tz=zone)
+            customer_env = customer.env
+            evidence = signature.with_env(customer_env)._render_evidence_page()
+            pdf = merge_pdf([customer._fi_render_report_pdf(), evidence])
             attachment = self.env["ir.attachment"].create(
                 {
                     "name": customer_env._("%(name)s - signed.pdf", name=self._get_report_base_filename()),

@@ -1,5 +1,6 @@
 import io
 from datetime import datetime
+from unittest.mock import patch
 from urllib.parse import urlparse
 
 from freezegun import freeze_time
@@ -59,12 +60,23 @@ class TestPortalLang(FiSignHttpCase):
         self.assertEqual(self.opener.cookies.get("frontend_lang"), "en_US")
 
     def test_signed_pdf_evidence_in_the_customers_language(self):
-        """The signed PDF is made by the scheduled action, in its own user's language: its
-        evidence page and its name are the customer's language still, as the report."""
+        """The signed PDF is made by the scheduled action, in its own user's language and time
+        zone: its evidence page and its name are in the customer's language still, as the
+        report, and the report's hours in the customer's time zone."""
         self.french_job.with_user(self.tech)._fi_submit_signature(
             self._sign_values(signer_name="Jeanne Durand"), {"user": self.tech}
         )
-        run_sign_jobs(self.env(context={"lang": "en_US"}))
+        self.french_job.partner_id.tz = "Indian/Reunion"
+        intervention_class = type(self.env["field.intervention"])
+        render, zones = intervention_class._fi_render_report_pdf, []
+
+        def spy(intervention):
+            zones.append(intervention.env.context.get("tz"))
+            return render(intervention)
+
+        with patch.object(intervention_class, "_fi_render_report_pdf", spy):
+            run_sign_jobs(self.env(context={"lang": "en_US", "tz": "UTC"}))
+        self.assertEqual(zones, ["Indian/Reunion"], "the report's hours are the site's, not the action's")
         attachment = self.french_job.signed_pdf_id
         self.assertTrue(attachment.name.endswith(" - signé.pdf"), attachment.name)
         evidence = PdfReader(io.BytesIO(attachment.raw)).pages[-1].extract_text()
