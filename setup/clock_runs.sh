@@ -73,13 +73,7 @@ TEMPLATE=fi_clock_template
 copy_start=$(date +%s)
 if [ -n "$SOURCE_DB" ]; then
     fi_log "clock runs: copying $SOURCE_DB into the throwaway cluster (port $PG_PORT)"
-    "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U "$FI_DB_USER" -T template0 "$TEMPLATE" || fi_die "createdb failed"
-    "$PG_BIN/pg_dump" -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" -Fc -Z0 "$SOURCE_DB" \
-        | "$PG_BIN/pg_restore" -h 127.0.0.1 -p "$PG_PORT" -U "$FI_DB_USER" --no-owner -d "$TEMPLATE" \
-        || fi_die "cannot copy $SOURCE_DB"
-    mkdir -p "$ODOO_DATA/filestore"
-    cp -a "$HOME/.local/share/Odoo/filestore/$SOURCE_DB" "$ODOO_DATA/filestore/$TEMPLATE" 2>/dev/null \
-        || mkdir -p "$ODOO_DATA/filestore/$TEMPLATE"
+    fi_copy_db_into "$PG_BIN" "$PG_PORT" "$SOURCE_DB" "$TEMPLATE" "$ODOO_DATA"
 else
     fi_log "clock runs: building an installed database in the throwaway cluster (port $PG_PORT)"
     (

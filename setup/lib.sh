@@ -163,3 +163,17 @@ fi_drop_db() {
     dropdb -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" --if-exists "$1" >/dev/null 2>&1
     rm -rf "$HOME/.local/share/Odoo/filestore/$1"
 }
+
+# fi_copy_db_into PG_BIN PORT SOURCE TARGET DATA_DIR: copy the installed database SOURCE (of the
+# suite's PostgreSQL) and its filestore into TARGET of the throwaway cluster on 127.0.0.1:PORT,
+# whose Odoo runs with --data-dir=DATA_DIR (the clock runs, the replica check).
+fi_copy_db_into() {
+    local pg_bin=$1 port=$2 source=$3 target=$4 data_dir=$5
+    "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U "$FI_DB_USER" -T template0 "$target" || fi_die "createdb failed"
+    "$pg_bin/pg_dump" -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" -Fc -Z0 "$source" \
+        | "$pg_bin/pg_restore" -h 127.0.0.1 -p "$port" -U "$FI_DB_USER" --no-owner -d "$target" \
+        || fi_die "cannot copy $source"
+    mkdir -p "$data_dir/filestore"
+    cp -a "$HOME/.local/share/Odoo/filestore/$source" "$data_dir/filestore/$target" 2>/dev/null \
+        || mkdir -p "$data_dir/filestore/$target"
+}

@@ -61,13 +61,7 @@ PSQL=("$PG_BIN/psql" -h 127.0.0.1 -p "$PRIMARY_PORT" -v ON_ERROR_STOP=1 -qtA)
 "${PSQL[@]}" -U postgres -d postgres -c "CREATE ROLE \"$FI_DB_USER\" LOGIN CREATEDB" || fi_die "cannot create role"
 
 fi_log "replica check: copying $SOURCE_DB (database and filestore)"
-"$PG_BIN/createdb" -h 127.0.0.1 -p "$PRIMARY_PORT" -U "$FI_DB_USER" -T template0 "$DB" || fi_die "createdb failed"
-"$PG_BIN/pg_dump" -h "$FI_DB_HOST" -p "$FI_DB_PORT" -U "$FI_DB_USER" -Fc -Z0 "$SOURCE_DB" \
-    | "$PG_BIN/pg_restore" -h 127.0.0.1 -p "$PRIMARY_PORT" -U "$FI_DB_USER" --no-owner -d "$DB" \
-    || fi_die "cannot copy $SOURCE_DB"
-mkdir -p "$ODOO_DATA/filestore"
-cp -a "$HOME/.local/share/Odoo/filestore/$SOURCE_DB" "$ODOO_DATA/filestore/$DB" 2>/dev/null \
-    || mkdir -p "$ODOO_DATA/filestore/$DB"
+fi_copy_db_into "$PG_BIN" "$PRIMARY_PORT" "$SOURCE_DB" "$DB" "$ODOO_DATA"
 # every statement in both logs from now on: the check tells which server ran each request
 "${PSQL[@]}" -U postgres -d postgres -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" \
     > /dev/null || fi_die "cannot set log_statement"

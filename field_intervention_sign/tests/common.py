@@ -114,29 +114,32 @@ class FiSignCase(FieldInterventionCommon):
         intervention.action_done()
         return intervention
 
-    def _sign_values(self, **overrides):
+    @classmethod
+    def _sign_values(cls, **overrides):
         values = {
             "decision": "sign",
             "signer_name": "Jeanne Durand",
             "signer_email": "jeanne@durand.example.com",
-            "signature": self.signature_png,
+            "signature": cls.signature_png,
             "signer_role": "device",
         }
         values.update(overrides)
         return values
 
-    def _sign(self, intervention=None, user=None, jobs=True, **overrides):
+    @classmethod
+    def _sign(cls, intervention=None, user=None, jobs=True, **overrides):
         """Sign on the technician's device; with ``jobs``, then run what the signature's
         scheduled action does right after the answer (the signed PDF, the emails)."""
-        intervention = intervention or self.intervention
-        user = user or self.tech
-        signature = intervention.with_user(user)._fi_submit_signature(self._sign_values(**overrides), {"user": user})
+        intervention = intervention or cls.intervention
+        user = user or cls.tech
+        signature = intervention.with_user(user)._fi_submit_signature(cls._sign_values(**overrides), {"user": user})
         if jobs:
-            self._run_sign_jobs()
+            cls._run_sign_jobs()
         return signature.sudo()
 
-    def _run_sign_jobs(self):
-        run_sign_jobs(self.env)
+    @classmethod
+    def _run_sign_jobs(cls):
+        run_sign_jobs(cls.env)
 
     def _mails(self, intervention=None):
         """The emails queued for the intervention (default: the common one), oldest first."""

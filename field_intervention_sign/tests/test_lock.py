@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import FiSignCase, FiSignHttpCase, run_sign_jobs
+from .common import FiSignCase, FiSignHttpCase
 
 
 @tagged("-at_install", "post_install")
@@ -19,16 +19,7 @@ class TestLock(FiSignCase):
             photo_ids=[Command.create({"image": cls.signature_png, "name": "Avant"})],
             checklist_line_ids=[Command.create({"name": "Test sécurité", "result": "done"})],
         )
-        cls.intervention.with_user(cls.tech)._fi_submit_signature(
-            {
-                "decision": "sign",
-                "signer_name": "Jeanne Durand",
-                "signature": cls.signature_png,
-                "signer_role": "device",
-            },
-            {"user": cls.tech},
-        )
-        run_sign_jobs(cls.env)  # the signed PDF, right after the answer
+        cls._sign(cls.intervention)  # and the signed PDF, made right after the answer
 
     def test_content_locked_for_technician_and_manager(self):
         segment_start = fields.Datetime.now() - timedelta(days=1)

@@ -3,7 +3,7 @@ from urllib.parse import urlparse
 from odoo import http
 from odoo.tests import tagged
 
-from .common import FiSignHttpCase, run_sign_jobs
+from .common import FiSignHttpCase
 from .readonly_routes import ReadonlyRoutesMixin
 
 
@@ -18,16 +18,7 @@ class TestReadonlyRoutes(ReadonlyRoutesMixin, FiSignHttpCase):
         cls.token = cls.intervention._portal_ensure_token()
         cls.signed = cls._fi_create_done_intervention()
         cls.signed_token = cls.signed._portal_ensure_token()
-        cls.signed.with_user(cls.tech)._fi_submit_signature(
-            {
-                "decision": "sign",
-                "signer_name": "Jeanne Durand",
-                "signature": cls.signature_png,
-                "signer_role": "device",
-            },
-            {"user": cls.tech},
-        )
-        run_sign_jobs(cls.env)  # the signed PDF, made by the signature's scheduled action
+        cls._sign(cls.signed)  # and the signed PDF, made by the signature's scheduled action
 
     def test_declared_routes(self):
         base = f"/my/interventions/{self.intervention.id}"
