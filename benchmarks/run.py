@@ -103,18 +103,21 @@ class FollowUps:
             (self.warm_up if warm_up else self.samples)[key].append(delay)
 
     def report(self):
-        """Print the median and maximum delays; True when all are within FOLLOW_UP_LIMIT."""
+        """Print the median and maximum delays (kept in ``lines`` for the README); True when all
+        are within FOLLOW_UP_LIMIT."""
         within = True
+        self.lines = []
         for key, delays in self.samples.items():
             if not delays:
                 continue
             worst = max(delays)
             within = within and worst <= FOLLOW_UP_LIMIT
             warm_up = ", ".join(f"{delay:.1f}" for delay in self.warm_up[key])
-            print(
+            self.lines.append(
                 f"answer -> {key:14} median {statistics.median(delays):5.1f} s, max {worst:5.1f} s "
                 f"over {len(delays)} signatures (limit {FOLLOW_UP_LIMIT:.0f} s; warm-up signatures: {warm_up} s)"
             )
+            print(self.lines[-1])
         return within
 
 
@@ -407,7 +410,7 @@ INVOICING_README_NOTE = [
 ]
 
 
-def write_readme(rows, invoicing, runs, seconds, pa_deposit="not run"):
+def write_readme(rows, invoicing, runs, seconds, pa_deposit="not run", follow_ups=()):
     lines = [
         "# Benchmarks: the speed users feel",
         "",
@@ -444,6 +447,16 @@ def write_readme(rows, invoicing, runs, seconds, pa_deposit="not run"):
         "PDF in the request: it is the comparison for both), and the draft invoice follows it, made by",
         "the invoicing scheduled action that the signed PDF triggers; run.py polls the database for both",
         f"after each signature and fails above {FOLLOW_UP_LIMIT:.0f} s.",
+    ]
+    if follow_ups:
+        lines += [
+            "Its output in this run (2 cron threads, the server's default):",
+            "",
+            "```",
+            *follow_ups,
+            "```",
+        ]
+    lines += [
         "",
         "## Batch invoicing (benchmarks/bench_invoicing.py, run by run.py)",
         "",
@@ -501,7 +514,8 @@ def main():
     pa_deposit = pa_deposit_benchmark(args.pa_n) if args.pa_n else "not run"
     print(pa_deposit)
     if args.write_readme:
-        write_readme(rows, invoicing, args.runs, time.monotonic() - started, pa_deposit)
+        follow_ups = getattr(getattr(bench, "follow_ups", None), "lines", ())
+        write_readme(rows, invoicing, args.runs, time.monotonic() - started, pa_deposit, follow_ups)
     if not getattr(bench, "follow_ups_within_limit", True):
         print(f"FAILED: a signed PDF or a draft invoice came more than {FOLLOW_UP_LIMIT:.0f} s after the answer")
         sys.exit(1)
