@@ -170,16 +170,21 @@ class L10nFrPaEreport(models.Model):
         """The reported periods of ``latest`` ({(start, end): last report}) whose data may have
         changed since their last report: one of its invoices, or an invoice dated (transactions)
         or collected (payments) in the period, was written after it. The others are not read
-        again: the daily run costs what changed, not a year of sales. The margin covers a
-        transaction that wrote an invoice while the report was being made."""
+        again: the daily run costs what changed, not a year of sales. What was written before
+        the previous run of the scheduled action (``lastcall``, which Odoo gives its jobs) was
+        seen by that run: only what came since is read. The margin covers a transaction that
+        wrote an invoice while a run was under way."""
         if not latest:
             return set()
         margin = timedelta(days=CHANGE_MARGIN_DAYS)
+        since = min(report.create_date for report in latest.values())
+        if lastcall := self.env.context.get("lastcall"):
+            since = max(since, fields.Datetime.to_datetime(lastcall))
         changed = self.env["account.move"].search(
             [
                 ("company_id", "=", company.id),
                 ("move_type", "in", ("out_invoice", "out_refund")),
-                ("write_date", ">", min(report.create_date for report in latest.values()) - margin),
+                ("write_date", ">", since - margin),
             ]
         )
         if not changed:

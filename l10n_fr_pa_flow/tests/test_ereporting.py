@@ -1,10 +1,11 @@
 import base64
-from datetime import date, datetime
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
 from lxml import etree
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -299,6 +300,36 @@ class TestEreporting(PaCommon):
                             [self.company.id])  # fmt: skip
         self.env.cr.execute("UPDATE l10n_fr_pa_ereport SET create_date = now() - interval '2 days'")
         self.env.invalidate_all()
+        with self.periods_read() as read:
+            self.assertFalse(self.run_ereport(date(2025, 1, 23)))
+            self.assertEqual(read, [], "nothing changed: no period read again")
+            late.button_draft()
+            late.button_cancel()
+            restated = self.run_ereport(date(2025, 1, 23))
+        self.assertEqual(read, [(TRANSACTIONS, date(2025, 1, 11), date(2025, 1, 20))], "the changed period only")
+        self.assertRecordValues(restated, [{"type_code": "RE", "date_start": date(2025, 1, 11), "amount": 0.0}])
+
+    def test_daily_run_reads_since_its_previous_run(self):
+        """An invoice written after its period's report but before the scheduled action's
+        previous run (``lastcall``) was seen by that run: it is not read again."""
+        self.sell(self.individual, "2025-01-03", [(self.service, 100.0, self.tax)])
+        self.assertTrue(self.run_ereport(date(2025, 1, 11)))
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE l10n_fr_pa_ereport SET create_date = now() - interval '30 days'")
+        self.env.cr.execute("UPDATE account_move SET write_date = now() - interval '20 days' WHERE company_id = %s",
+                            [self.company.id])  # fmt: skip
+        self.env.invalidate_all()
+        ereport = self.env["l10n_fr_pa.ereport"]
+        previous_run = fields.Datetime.now() - timedelta(days=2)
+        with self.periods_read() as read:
+            ereport.with_context(lastcall=previous_run)._cron_ereport(today=date(2025, 2, 1))
+            self.assertEqual(read, [], "written before the previous run: already seen")
+            ereport._cron_ereport(today=date(2025, 2, 1))
+        self.assertEqual(read, [(TRANSACTIONS, date(2025, 1, 1), date(2025, 1, 10))], "no previous run: read again")
+
+    @contextmanager
+    def periods_read(self):
+        """[(kind, start, end)] of the periods the daily run reads (computes) while in the block."""
         ereport = type(self.env["l10n_fr_pa.ereport"])
         original, read = ereport._period_values, []
 
@@ -307,13 +338,7 @@ class TestEreporting(PaCommon):
             return original(model, company, kind, start, end)
 
         with patch.object(ereport, "_period_values", spy):
-            self.assertFalse(self.run_ereport(date(2025, 1, 23)))
-            self.assertEqual(read, [], "nothing changed: no period read again")
-            late.button_draft()
-            late.button_cancel()
-            restated = self.run_ereport(date(2025, 1, 23))
-        self.assertEqual(read, [(TRANSACTIONS, date(2025, 1, 11), date(2025, 1, 20))], "the changed period only")
-        self.assertRecordValues(restated, [{"type_code": "RE", "date_start": date(2025, 1, 11), "amount": 0.0}])
+            yield read
 
     def test_schedule_follows_vat_regime(self):
         self.assertEqual(period(False, TRANSACTIONS, date(2025, 1, 15)), (date(2025, 1, 11), date(2025, 1, 20)))
