@@ -14,6 +14,18 @@ nothing added to the addons. A real server with 2 workers on loopback serves the
 Odoo's default cron threads: after each signature the database is polled for the signed PDF and
 the draft invoice that its scheduled actions make, and the run fails (exit status 1) when one
 comes more than FOLLOW_UP_LIMIT seconds after the customer's answer.
+
+At scale (issue 23; --no-scale leaves it out, --scale-only does only it): the phone's day download
+of the technician with the most interventions, the portal list of the customer with the most
+interventions beside sale's of the customer with the most orders, the KPI and the to-cash
+dashboards beside sale's and invoicing's analyses (as the administrator: FI_ADMIN_PASSWORD,
+default "admin"), the invoicing action at N/10 and N (--invoicing-n, queries per record flat in N)
+and the platform polling of a day's statuses (--polling-n, benchmarks/bench_pa_polling.py). The
+measured users are chosen by SQL on the database given; a core twin on less than half as many
+records as ours is flagged "core data too small", not compared. Two databases side by side:
+
+    $FI_VENV/bin/python benchmarks/run.py --small-db fi_demo --large-db fi_large --invoicing-n 10000 \
+        --polling-n 400 --write-readme
 """
 
 import argparse
