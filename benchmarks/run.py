@@ -962,6 +962,14 @@ def main():
     parser.add_argument("--small-db", help="with --large-db: both databases measured, side by side")
     parser.add_argument("--large-db", help="the large database (setup/'s generator)")
     parser.add_argument("--write-readme", action="store_true")
+    parser.add_argument("--save-results", metavar="FILE", help="write the measures as JSON (a list, one per database)")
+    parser.add_argument(
+        "--from-results",
+        metavar="FILE",
+        nargs="+",
+        help="measure nothing: the README from saved measures (one file: one database; two: small and large, "
+        "each file's first database)",
+    )
     parser.add_argument(
         "--only",
         action="append",
@@ -976,6 +984,15 @@ def main():
         return
     if bool(args.small_db) != bool(args.large_db):
         parser.error("--small-db and --large-db go together")
+    if args.from_results:
+        results = [json.loads(pathlib.Path(name).read_text(encoding="utf-8"))[0] for name in args.from_results]
+        seconds = sum(result["seconds"] for result in results)
+        if len(results) == 2:
+            print("\n".join(side_by_side_lines(*results)))
+            write_readme_side_by_side(*results, args.runs, seconds)
+        else:
+            write_readme(results[0], args.runs, seconds)
+        return
     if args.small_db:
         results = [measure_database(args.small_db, args), measure_database(args.large_db, args)]
         print("\n".join(side_by_side_lines(*results)))
@@ -985,6 +1002,8 @@ def main():
         results = [measure_database(os.environ["FI_TEST_DB"], args)]
         if args.write_readme:
             write_readme(results[0], args.runs, time.monotonic() - started)
+    if args.save_results:
+        pathlib.Path(args.save_results).write_text(json.dumps(results, indent=1, default=list), encoding="utf-8")
     if not all(result["follow_ups_ok"] for result in results):
         print(f"FAILED: a signed PDF or a draft invoice came more than {FOLLOW_UP_LIMIT:.0f} s after the answer")
         sys.exit(1)
