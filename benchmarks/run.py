@@ -755,6 +755,9 @@ def flags(row, small=None):
         found.append(f"over {row['target_ms'] / 1000:.0f} s")
     if small and small["ms"] and row["ms"] > FLAT_TARGET * small["ms"]:
         found.append(f"not flat in size (> x{FLAT_TARGET})")
+    # the query count does not depend on the machine's load: a growing one is never noise
+    if small and small.get("queries") and row["queries"] > FLAT_TARGET * small["queries"]:
+        found.append(f"queries not flat in size (> x{FLAT_TARGET})")
     if row.get("flat_in_n") is False:
         found.append("queries/rec not flat in N")
     return ", ".join(found) or "ok"
