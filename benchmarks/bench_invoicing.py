@@ -21,6 +21,7 @@ or, inside ``odoo-bin shell -d DB``: ``exec(open(path).read()); run(env, 1000); 
 
 import argparse
 import cProfile
+import json
 import logging
 import sys
 import time
@@ -306,6 +307,7 @@ def main():
     parser.add_argument("--db_user", default="odoo")
     parser.add_argument("--profile", metavar="FILE", help="profile both paths with cProfile: FILE (ours) and FILE.core")
     parser.add_argument("--odoo-path", default="/opt/odoo/18.0", help="Odoo source (if odoo is not importable)")
+    parser.add_argument("--json", action="store_true", help="also print the results as one line: RESULT {json}")
     args = parser.parse_args()
 
     try:
@@ -326,8 +328,10 @@ def main():
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        run(env, n=args.n, batch_size=args.batch, profile=args.profile)
+        results = run(env, n=args.n, batch_size=args.batch, profile=args.profile)
         cr.rollback()
+    if args.json:
+        print("RESULT " + json.dumps({"n": args.n, **results}))
 
 
 if __name__ == "__main__":
