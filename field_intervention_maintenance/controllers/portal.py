@@ -34,7 +34,13 @@ class FieldInterventionEquipmentPortal(CustomerPortal):
         )
         values = self._prepare_portal_layout_values()
         values.update(
-            {"equipment_list": equipment, "page_name": "equipment", "pager": pager, "default_url": "/my/equipment"}
+            {
+                "equipment_list": equipment,
+                "last_services": equipment._fi_last_service_dates() if equipment else {},
+                "page_name": "equipment",
+                "pager": pager,
+                "default_url": "/my/equipment",
+            }
         )
         return request.render("field_intervention_maintenance.portal_my_equipment", values)
 

@@ -206,6 +206,18 @@ class FieldInterventionEquipment(models.Model):
         self.ensure_one()
         return base64.b64encode(self.env["ir.actions.report"].barcode("QR", self.qr_url, width=300, height=300))
 
+    def _fi_last_service_dates(self):
+        """{equipment id: date of its last intervention presented to the customer}, in one
+        query for the page, read after the caller's access to the equipment is checked."""
+        self.check_access("read")
+        interventions_sudo = self.env["field.intervention"].sudo()
+        groups = interventions_sudo._read_group(
+            [("equipment_ids", "in", self.ids), ("state", "not in", ("draft", "in_progress", "cancel"))],
+            ["equipment_ids"],
+            ["intervention_date:max"],
+        )
+        return {equipment.id: last for equipment, last in groups}
+
     def _fi_portal_interventions(self):
         """The interventions of the equipment a customer sees in the portal (those presented to
         it, from done on), read after the caller checked its access to the equipment."""

@@ -61,6 +61,15 @@ class TestPlanning(MaintenanceCommon):
         self.assertEqual(intervention.technician_ids, self.tech_a)
         self.assertIn(intervention, self.env["field.intervention"].with_user(self.tech_a).search([]))
 
+    def test_technician_sees_the_visits_of_his_missions(self):
+        contract = self._create_contract([(self.boiler, "yearly", 10), (self.heat_pump, "yearly", 12)])
+        visits = self._plan(contract)
+        visits[0].task_id.with_user(self.manager).write({"user_ids": [Command.set(self.tech_a.ids)]})
+        Visit = self.env["field.intervention.visit"]
+        self.assertEqual(Visit.with_user(self.tech_a).search([("contract_id", "=", contract.id)]), visits[0])
+        self.assertFalse(Visit.with_user(self.tech_b).search([("contract_id", "=", contract.id)]))
+        self.assertEqual(Visit.with_user(self.manager).search([("contract_id", "=", contract.id)]), visits)
+
     def test_dispatcher_assigns_then_intervention(self):
         contract = self._create_contract([(self.boiler, "yearly", 10)])
         task = self._plan(contract).task_id

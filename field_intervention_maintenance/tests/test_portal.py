@@ -4,6 +4,7 @@ from urllib.parse import urlparse
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
+from odoo.tools.misc import format_date
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
@@ -59,6 +60,8 @@ class TestPortalEquipment(MaintenanceCommon, HttpCase):
         self.assertIn("SN-1", response.text)
         self.assertIn(f"/my/equipment/{self.heat_pump.id}", response.text)
         self.assertNotIn("De Dietrich", response.text)
+        last_service = format_date(self.env, self.done_intervention.intervention_date, lang_code=self.portal_user.lang)
+        self.assertIn(last_service, response.text, "the boiler's last service")
         page = self.url_open(f"/my/equipment/{self.boiler.id}")
         self.assertEqual(page.status_code, 200)
         self.assertIn("Nettoyage du corps de chauffe", page.text)

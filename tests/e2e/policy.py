@@ -515,7 +515,8 @@ METHODS = {
         "action_terminate": DISPATCHER,
         "action_view_visits": FIELD_SERVICE,
     },
-    "field.intervention.visit": {"action_open_task": FIELD_SERVICE},
+    # a technician sees the visits of the missions assigned to him (the fixture's has none yet)
+    "field.intervention.visit": {"action_open_task": DISPATCHER},
     "project.task": {
         "action_new_intervention": may("tech_own", "manager", states=ANY),
         "action_view_interventions": may("tech_own", "manager", states=ANY),
