@@ -20,7 +20,7 @@ set -uo pipefail
 SOURCE_DB=${1:-}
 # The classes that stamp, compare or print dates with the real clock or PostgreSQL's (classes
 # wholly under freeze_time with fixed dates are left out: they cannot see the clock move).
-FI_CLOCK_TAGS=${FI_CLOCK_TAGS:-/l10n_fr_pa_flow:TestLifecycle,/l10n_fr_pa_flow:TestCollection,/field_intervention_pa,/field_intervention_mobile:TestApiSync,/field_intervention_mobile:TestApiDay,/field_intervention_invoice:TestInvoiceCron,/field_intervention_invoice:TestKpi,/field_intervention_sign:TestSignatureFlow}
+FI_CLOCK_TAGS=${FI_CLOCK_TAGS:-/l10n_fr_pa_flow:TestLifecycle,/l10n_fr_pa_flow:TestCollection,/field_intervention_pa,/field_intervention_mobile:TestApiSync,/field_intervention_mobile:TestApiDay,/field_intervention_invoice:TestInvoiceCron,/field_intervention_invoice:TestKpi,/field_intervention_sign:TestSignatureFlow,/field_intervention_maintenance:TestPlanning}
 OUT=$FI_ROOT/var/test
 mkdir -p "$OUT"
 COUNTS=$OUT/clock.counts

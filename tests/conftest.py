@@ -20,6 +20,7 @@ ADDONS = (
     "field_intervention_mobile",
     "l10n_fr_pa_flow",
     "field_intervention_pa",
+    "field_intervention_maintenance",
 )
 
 

@@ -19,6 +19,7 @@ def test_login_over_json_rpc_and_read_interventions(odoo_server):
         "field_intervention_invoice",
         "field_intervention_mobile",
         "field_intervention_pa",
+        "field_intervention_maintenance",
     }
     count = session.call_kw("field.intervention", "search_count", [[]])
     assert count >= 0

@@ -96,7 +96,8 @@ class ProjectTask(models.Model):
         return action
 
     def action_new_intervention(self):
-        """Open a new intervention form on this mission."""
+        """Open a new intervention form on this mission, filled as :meth:`_fi_create_interventions`
+        fills the ones it creates."""
         self.ensure_one()
         self.check_access("read")
         return {
@@ -104,5 +105,19 @@ class ProjectTask(models.Model):
             "res_model": "field.intervention",
             "view_mode": "form",
             "views": [(False, "form")],
-            "context": {"default_task_id": self.id},
+            "context": {f"default_{name}": value for name, value in self._fi_prepare_intervention_values().items()},
         }
+
+    def _fi_prepare_intervention_values(self):
+        """Values of a new intervention of the mission (hook: the addons add theirs). The
+        customer, the site, the technicians and the planned date follow the mission."""
+        self.ensure_one()
+        return {"task_id": self.id}
+
+    def _fi_create_interventions(self):
+        """Create one intervention on each mission, from code (planned visits, imports...), with
+        the rights of the current user: the model's rules and checks apply as in the form.
+
+        :return: the new interventions, in the order of the missions
+        """
+        return self.env["field.intervention"].create([task._fi_prepare_intervention_values() for task in self])

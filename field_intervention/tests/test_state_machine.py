@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import FieldInterventionCommon
@@ -23,6 +23,22 @@ class TestStateMachine(FieldInterventionCommon):
         self.assertEqual(self.project.intervention_count, 1)
         self.assertIn("openstreetmap.org", self.task.intervention_site_map_url)
         self.assertIn("Lyon", intervention.site_map_url.replace("+", " "))
+
+    def test_create_from_mission_in_code(self):
+        """The intervention of a mission from code (planned visits, imports) is the one the
+        New Intervention form opens: same values, the model's rules as the current user."""
+        action = self.task.with_user(self.tech_a).action_new_intervention()
+        self.assertEqual(action["res_model"], "field.intervention")
+        self.assertEqual(action["context"], {"default_task_id": self.task.id})
+        other_task = self._fi_create_task("Dépannage", self.customer, self.site, self.tech_b)
+        interventions = (self.task | other_task).with_user(self.manager)._fi_create_interventions()
+        self.assertEqual(interventions.task_id, self.task | other_task)
+        self.assertEqual(interventions.mapped("technician_ids"), self.tech_a | self.tech_b)
+        self.assertEqual(set(interventions.mapped("state")), {"draft"})
+        self.assertEqual(interventions[0].checklist_line_ids.mapped("name"), ["Contrôle pression", "Nettoyage brûleur"])
+        employee = self._fi_create_user("fi_plain", "Paul Plain", "base.group_user")
+        with self.assertRaises(AccessError):  # the rights of the current user apply: not a technician
+            self.task.with_user(employee)._fi_create_interventions()
 
     def test_sequence_per_company(self):
         first = self._create_intervention()

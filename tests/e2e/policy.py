@@ -104,6 +104,8 @@ REPORT_CONTENT = (
     "checklist_line_ids",
     "part_ids",
     "photo_ids",
+    # field_intervention_maintenance: the equipment the intervention serviced
+    "equipment_ids",
 )
 # set by the intervention's own actions, computed, or the customer's token
 REPORT_PROTECTED = (
@@ -161,6 +163,90 @@ def fields_of(rule, names):
 
 LINE_MAGIC = fields_of(NOBODY, (*MAGIC_FIELDS, "company_id"))
 
+# --- field_intervention_maintenance (no report state: one fixture record each, state "any") ---
+# the installed base: any technician records and describes equipment on site, the dispatcher too;
+# customers read their own in the portal (record rule), nobody outside the field service writes
+FIELD_SERVICE = may("tech_own", "tech_other", "manager", states=ANY)
+EQUIPMENT_USER_FIELDS = (
+    "name",
+    "active",
+    "company_id",
+    "site_id",
+    "kind",
+    "brand",
+    "model",
+    "serial_number",
+    "installation_date",
+    "energy",
+    "power_kw",
+    "refrigerant",
+    "refrigerant_charge_kg",
+    "note",
+)
+# the customer follows the site; the history is recorded by the interventions
+EQUIPMENT_PROTECTED = (
+    "partner_id",
+    "has_refrigerant",
+    "intervention_ids",
+    "intervention_count",
+    "contract_line_ids",
+    "qr_url",
+)
+# a contract's terms: the dispatcher's, while it is a draft or runs (the fixture runs)
+DISPATCHER = may("manager", states=ANY)
+CONTRACT_USER_FIELDS = (
+    "partner_id",
+    "site_ids",
+    "project_id",
+    "user_id",
+    "line_ids",
+    "date_start",
+    "duration_months",
+    "tacit_renewal",
+    "include_labour",
+    "include_travel",
+    "parts_policy",
+    "covered_product_ids",
+    "fee_period",
+    "fee_amount",
+    "note",
+)
+# status and dates moved by the contract's actions, computed values, the planned visits
+CONTRACT_PROTECTED = (
+    "name",
+    "state",
+    "date_end",
+    "date_terminated",
+    "currency_id",
+    "fee_yearly",
+    "visit_ids",
+    "visit_count",
+)
+CONTRACT_LINE_USER_FIELDS = (
+    "contract_id",
+    "sequence",
+    "equipment_id",
+    "periodicity",
+    "first_due_date",
+    "visit_duration",
+    "note",
+)
+# a visit is planned by the scheduled action (unique per contract line and due date); the
+# dispatcher reschedules it (its planned day), its due date never moves
+VISIT_PROTECTED = (
+    "contract_line_id",
+    "contract_id",
+    "company_id",
+    "equipment_id",
+    "partner_id",
+    "site_id",
+    "due_date",
+    "task_id",
+    "user_ids",
+    "state",
+    "is_overdue",
+)
+
 FIELDS = {
     "field.intervention": {
         **fields_of(CONTENT, REPORT_CONTENT),
@@ -194,6 +280,25 @@ FIELDS = {
     "field.intervention.checklist.template": {
         **fields_of(NOBODY, MAGIC_FIELDS),
         **fields_of(may("manager", states=ANY), ("project_id", "sequence", "name", "active")),
+    },
+    "field.intervention.equipment": {
+        **fields_of(NOBODY, MAGIC_FIELDS + EQUIPMENT_PROTECTED),
+        **fields_of(FIELD_SERVICE, EQUIPMENT_USER_FIELDS),
+        **fields_of(FIELD_SERVICE, MAIL_FIELDS),
+    },
+    "field.intervention.contract": {
+        **fields_of(NOBODY, MAGIC_FIELDS + CONTRACT_PROTECTED),
+        **fields_of(DISPATCHER, CONTRACT_USER_FIELDS),
+        **fields_of(DISPATCHER, MAIL_FIELDS),
+        "company_id": NOBODY,
+    },
+    "field.intervention.contract.line": {
+        **fields_of(NOBODY, (*MAGIC_FIELDS, "company_id", "site_id")),
+        **fields_of(DISPATCHER, CONTRACT_LINE_USER_FIELDS),
+    },
+    "field.intervention.visit": {
+        **fields_of(NOBODY, MAGIC_FIELDS + VISIT_PROTECTED),
+        "planned_date": DISPATCHER,
     },
     # the evidence: nobody, ever (the signing flow writes it as the application)
     "field.intervention.signature": {},  # filled below: every field NOBODY
@@ -265,9 +370,12 @@ FIELDS = {
         # the mission: what core lets its people change (the assigned technician, the dispatcher)
         **fields_of(
             may("tech_own", "manager", states=ANY),
-            ("intervention_site_id", "planned_date_start", "planned_date_end", "intervention_ids"),
+            ("intervention_site_id", "planned_date_start", "planned_date_end", "intervention_ids", "fi_equipment_ids"),
         ),
-        **fields_of(NOBODY, ("is_field_service", "intervention_site_phone", "intervention_site_map_url")),
+        # field_intervention_maintenance: the visits of a mission are linked by the planning
+        **fields_of(
+            NOBODY, ("is_field_service", "intervention_site_phone", "intervention_site_map_url", "fi_visit_ids")
+        ),
         "intervention_count": NOBODY,
     },
     "project.project": {
@@ -327,6 +435,10 @@ CREATE = {
     "field.intervention.checklist.line": CONTENT,
     "field.intervention.photo": CONTENT,
     "field.intervention.checklist.template": may("manager", states=ANY),
+    "field.intervention.equipment": FIELD_SERVICE,
+    "field.intervention.contract": DISPATCHER,
+    "field.intervention.contract.line": DISPATCHER,
+    "field.intervention.visit": NOBODY,  # planned by the scheduled action only
     "field.intervention.signature": NOBODY,
     "field.intervention.sign.event": NOBODY,
     "field.intervention.mobile.op": NOBODY,
@@ -349,6 +461,10 @@ UNLINK = {
     "field.intervention.photo": CONTENT,
     "field.intervention.checklist.line": may("manager", states=EDITABLE),
     "field.intervention.checklist.template": may("manager", states=ANY),
+    "field.intervention.equipment": DISPATCHER,  # technicians do not delete the installed base
+    "field.intervention.contract": NOBODY,  # a draft only: the fixture runs (terminate it instead)
+    "field.intervention.contract.line": DISPATCHER,  # a line without visits (the probe's fresh one)
+    "field.intervention.visit": NOBODY,
     "field.intervention.signature": NOBODY,
     "field.intervention.sign.event": NOBODY,
     "field.intervention.mobile.op": NOBODY,
@@ -389,6 +505,18 @@ METHODS = {
     },
     "field.intervention.sign.wizard": {"action_confirm": may("tech_own", states=ANY)},
     "field.intervention.sign.request": {"action_send": may("tech_own", states=ANY)},
+    # the backend actions of the maintenance models: the field service's (customers: the portal)
+    "field.intervention.equipment": {
+        "action_view_interventions": FIELD_SERVICE,
+        "action_print_label": FIELD_SERVICE,
+    },
+    "field.intervention.contract": {
+        "action_confirm": NOBODY,  # the fixture runs already
+        "action_terminate": DISPATCHER,
+        "action_view_visits": FIELD_SERVICE,
+    },
+    # a technician sees the visits of the missions assigned to him (the fixture's has none yet)
+    "field.intervention.visit": {"action_open_task": DISPATCHER},
     "project.task": {
         "action_new_intervention": may("tech_own", "manager", states=ANY),
         "action_view_interventions": may("tech_own", "manager", states=ANY),
@@ -434,6 +562,7 @@ MUTATING = {
     },
     "field.intervention.sign.wizard": {"action_confirm"},
     "field.intervention.sign.request": {"action_send"},
+    "field.intervention.contract": {"action_terminate"},
     # the invoice's: {method: the states in which it changes the invoice}
     "account.move": {
         "action_fi_post_clean": ("draft",),

@@ -30,6 +30,7 @@ ValidationError, MissingError) and change nothing; one it permits must succeed. 
 with the line ``N probes, 0 leaks``.
 """
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -348,6 +349,8 @@ class Matrix:
             single[model] = found[0] if found else None
         if "field.intervention.mobile.op" in self.registry["models"]:
             single["field.intervention.mobile.op"] = self.mobile_op()
+        if "field.intervention.contract" in self.registry["models"]:
+            single.update(self._build_maintenance())
         for model, record in single.items():
             if model in self.records:
                 self.records[model]["any"] = record
@@ -355,6 +358,46 @@ class Matrix:
         for state, intervention in self.interventions.items():
             url = erp("field.intervention", "get_portal_url", [intervention])
             self.tokens[state] = re.search(r"access_token=([\w-]+)", url).group(1)
+
+    # -- the maintenance contracts (field_intervention_maintenance) -------------------------------
+    def _build_maintenance(self):
+        """The customer's boiler, a running contract on it in a project of its own, and the
+        visit the scheduled action planned (no technician yet: no intervention)."""
+        erp, world = self.erp, self.world
+        self.maintenance_project = erp(
+            "project.project", "create", {"name": f"Contrats {self.tag}", "is_field_service": True}
+        )
+        equipment = erp(
+            "field.intervention.equipment",
+            "create",
+            {"site_id": world.cust_c, "kind": "gas_boiler", "brand": "Viessmann", "serial_number": f"M-{self.tag}"},
+        )
+        contract = self.maintenance_contract(equipment)
+        erp("ir.cron", "method_direct_trigger", [erp.ref("field_intervention_maintenance.ir_cron_plan_visits")])
+        visit = erp("field.intervention.visit", "search", [("contract_id", "=", contract)])
+        assert len(visit) == 1, visit
+        line = erp("field.intervention.contract.line", "search", [("contract_id", "=", contract)])[0]
+        return {
+            "field.intervention.equipment": equipment,
+            "field.intervention.contract": contract,
+            "field.intervention.contract.line": line,
+            "field.intervention.visit": visit[0],
+        }
+
+    def maintenance_contract(self, equipment):
+        """A running contract of the customer on ``equipment``, its visit due in three days."""
+        due = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+        contract = self.erp(
+            "field.intervention.contract",
+            "create",
+            {
+                "partner_id": self.world.cust_c,
+                "project_id": self.maintenance_project,
+                "line_ids": [(0, 0, {"equipment_id": equipment, "first_due_date": due})],
+            },
+        )
+        self.erp("field.intervention.contract", "action_confirm", [contract])
+        return contract
 
     # -- the invoice of an intervention in each state, the approved platform ----------------------
     def fresh_needs(self):
@@ -604,6 +647,19 @@ def base_values(matrix, model, state):
         "field.intervention.checklist.line": {"intervention_id": parent, "name": "Sonde"},
         "field.intervention.photo": {"intervention_id": parent, "image": photo_jpeg()},
         "field.intervention.checklist.template": {"project_id": matrix.project, "name": "Sonde"},
+        "field.intervention.equipment": {"site_id": world.cust_c, "kind": "gas_boiler"},
+        "field.intervention.contract": {
+            "partner_id": world.cust_c,
+            "project_id": getattr(matrix, "maintenance_project", None),
+        },
+        "field.intervention.contract.line": {
+            "contract_id": matrix.records.get("field.intervention.contract", {}).get("any"),
+            "equipment_id": matrix.records.get("field.intervention.equipment", {}).get("any"),
+        },
+        "field.intervention.visit": {
+            "contract_line_id": matrix.records.get("field.intervention.contract.line", {}).get("any"),
+            "due_date": "2031-01-01",
+        },
         "field.intervention.signature": {
             "intervention_id": parent,
             "status": "signed",
@@ -668,6 +724,14 @@ def fresh(matrix, model, state):
         return matrix.own_wizard(model, matrix.make("done"))
     if model == "field.intervention.checklist.template":
         return matrix.erp(model, "create", {"project_id": matrix.project, "name": "Jetable"})
+    if model == "field.intervention.equipment":
+        return matrix.erp(model, "create", {"site_id": matrix.world.cust_c, "kind": "wood_boiler"})
+    if model == "field.intervention.contract":
+        return matrix.maintenance_contract(fresh(matrix, "field.intervention.equipment", state))
+    if model == "field.intervention.contract.line":
+        equipment = matrix.records["field.intervention.equipment"]["any"]
+        contract = matrix.records["field.intervention.contract"]["any"]
+        return matrix.erp(model, "create", {"contract_id": contract, "equipment_id": equipment})
     if model == "account.move":
         return matrix.fresh_invoices[state].pop()
     raise AssertionError(f"no fresh {model}")

@@ -1,0 +1,5 @@
+from . import test_equipment
+from . import test_contract
+from . import test_planning
+from . import test_planning_concurrency
+from . import test_portal
