@@ -12,6 +12,7 @@
         "sale_timesheet",
         "l10n_fr_invoice",
     ],
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/field_intervention_invoice_security.xml",
         "security/ir.model.access.csv",

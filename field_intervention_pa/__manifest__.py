@@ -8,9 +8,11 @@
     "author": "Field Intervention Suite",
     "website": "https://github.com/field-intervention/field-intervention",
     "depends": ["field_intervention_invoice", "l10n_fr_pa_flow"],
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/ir.model.access.csv",
         "security/field_intervention_pa_security.xml",
+        "data/ir_cron_data.xml",
         "views/field_intervention_views.xml",
         "views/field_intervention_cash_report_views.xml",
         "views/res_config_settings_views.xml",

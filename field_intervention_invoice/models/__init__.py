@@ -9,5 +9,6 @@ from . import field_intervention_invoice_check
 from . import field_intervention
 from . import account_edi_xml_cii
 from . import field_intervention_invoice_report
+from . import field_intervention_kpi_mview
 from . import field_intervention_invoice_kpi
 from . import ir_attachment

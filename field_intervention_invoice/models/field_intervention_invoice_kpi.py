@@ -1,8 +1,6 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .field_intervention_invoice_report import BILLING_VIEW_DEPENDS
-
 DIMENSIONS = [
     ("all", "All"),
     ("technician", "Technician"),
@@ -13,13 +11,15 @@ DIMENSIONS = [
 
 class FieldInterventionInvoiceKpi(models.Model):
     """Monthly billing KPIs with medians, per company and per technician, customer or project
-    (one row per month and dimension value; filter on one dimension)."""
+    (one row per month and dimension value; filter on one dimension), read from a materialized
+    view refreshed every 10 minutes (see field.intervention.kpi.mview)."""
 
     _name = "field.intervention.invoice.kpi"
+    _inherit = "field.intervention.kpi.mview"
     _description = "Intervention Billing KPIs"
     _auto = False
     _order = "month desc, dimension, id"
-    _depends = BILLING_VIEW_DEPENDS
+    _fi_mview_key = ("dimension", "company_id", "month", "dimension_key")
 
     dimension = fields.Selection(DIMENSIONS, readonly=True)
     month = fields.Date(readonly=True)
@@ -40,13 +40,14 @@ class FieldInterventionInvoiceKpi(models.Model):
     signed_value = fields.Monetary(string="Signed Work Value", readonly=True)
     unbilled_value = fields.Monetary(string="Signed, Not Invoiced", readonly=True)
 
-    @property
-    def _table_query(self):
+    def _fi_mview_query(self):
         report_query = self.env["field.intervention.invoice.report"]._fi_query()
         return SQL(
             """
             SELECT row_number() OVER (ORDER BY dimension, company_id, month, technician_id,
-                                               partner_id, project_id) AS id, kpi.*
+                                               partner_id, project_id) AS id, kpi.*,
+                   -- the value of the dimension (0 for the whole company or none): the natural key
+                   COALESCE(kpi.technician_id, kpi.partner_id, kpi.project_id, 0) AS dimension_key
               FROM (
                 SELECT CASE WHEN GROUPING(r.technician_id) = 0 THEN 'technician'
                             WHEN GROUPING(r.partner_id) = 0 THEN 'customer'

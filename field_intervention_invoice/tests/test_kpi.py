@@ -52,6 +52,7 @@ class TestKpi(FieldInterventionInvoiceCommon):
         self.assertEqual(group["signed_count"], 4)
 
         Kpi = self.env["field.intervention.invoice.kpi"].with_user(self.manager)
+        Kpi.action_fi_refresh()  # the figures are computed at a refresh (the dashboard's button)
         month = Kpi.search(
             [
                 ("dimension", "=", "all"),
@@ -79,3 +80,26 @@ class TestKpi(FieldInterventionInvoiceCommon):
             [("dimension", "=", "project"), ("month", "=", "2026-03-01"), ("project_id", "=", self.project.id)]
         )
         self.assertEqual(project.presented_count, 5)
+
+    def test_kpi_figures_change_at_refresh_only(self):
+        """The dashboard reads the figures of the last refresh (a materialized view), not the
+        live ones: a signed intervention counts from the next refresh on."""
+        self._signed_on(2)
+        Kpi = self.env["field.intervention.invoice.kpi"].with_user(self.manager)
+        domain = [("dimension", "=", "all"), ("month", "=", "2026-03-01"), ("company_id", "=", self.company.id)]
+        Kpi.action_fi_refresh()
+        before = Kpi.search(domain)
+        self.assertEqual(len(before), 1)
+        self.assertLessEqual(abs((before.computed_at - self.env.cr.now()).total_seconds()), 1.0)
+        presented, signed = before.presented_count, before.signed_count
+
+        self._signed_on(3)
+        self._signed_on(4, refuse=True)
+        unchanged = Kpi.search(domain)
+        self.assertEqual((unchanged.presented_count, unchanged.signed_count), (presented, signed))
+
+        Kpi.action_fi_refresh()
+        after = Kpi.search(domain)
+        self.assertEqual((after.presented_count, after.signed_count), (presented + 2, signed + 1))
+        technician = Kpi.search(domain[1:] + [("dimension", "=", "technician"), ("technician_id", "=", self.tech_a.id)])
+        self.assertEqual(technician.presented_count, presented + 2)

@@ -116,12 +116,10 @@ class TestNothingToBill(FieldInterventionInvoiceCommon):
         self.assertEqual((row.signed_value, row.unbilled_value), (0.0, 0.0))
         [group] = Report.read_group([("intervention_id", "in", (nothing | billed).ids)], ["invoiced_rate:avg"], [])
         self.assertAlmostEqual(group["invoiced_rate"], 100.0, msg="its rate is not applicable (NULL), not 0 %")
-        kpi = (
-            self.env["field.intervention.invoice.kpi"]
-            .with_user(self.manager)
-            .search(
-                [("dimension", "=", "customer"), ("month", "=", "2026-03-01"), ("partner_id", "=", self.customer.id)]
-            )
+        Kpi = self.env["field.intervention.invoice.kpi"].with_user(self.manager)
+        Kpi.action_fi_refresh()
+        kpi = Kpi.search(
+            [("dimension", "=", "customer"), ("month", "=", "2026-03-01"), ("partner_id", "=", self.customer.id)]
         )
         self.assertEqual((kpi.signed_count, kpi.invoiced_count, kpi.no_quantity_count), (2, 1, 1))
         self.assertAlmostEqual(kpi.invoiced_rate, 100.0, msg="every intervention with something to bill is billed")

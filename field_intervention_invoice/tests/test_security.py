@@ -31,6 +31,15 @@ class TestSecurity(FieldInterventionInvoiceCommon):
         self.assertNotIn('name="invoice_id"', arch)
         self.assertNotIn("action_fi_create_invoice", arch)
 
+    def test_only_managers_refresh_the_dashboard(self):
+        """The billing dashboard's Refresh button: managers only (billing reads the figures of
+        the scheduled refresh)."""
+        Kpi = self.env["field.intervention.invoice.kpi"]
+        for user in (self.tech_a, self.billing):
+            with self.assertRaises(AccessError):
+                Kpi.with_user(user).action_fi_refresh()
+        self.assertEqual(Kpi.with_user(self.manager).action_fi_refresh()["tag"], "soft_reload")
+
     def test_billing_user_invoices_and_posts(self):
         self.customer.intervention_invoice_policy = "manual"
         intervention = self._sign(self._create_done_intervention())

@@ -1,8 +1,6 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .field_intervention_cash_report import CASH_VIEW_DEPENDS
-
 DIMENSIONS = [
     ("all", "All"),
     ("technician", "Technician"),
@@ -14,13 +12,16 @@ MEASURES = ("sign_to_deposit", "deposit_to_acceptance", "acceptance_to_cash", "s
 class FieldInterventionCashKpi(models.Model):
     """Monthly to-cash KPIs of the invoices born from interventions: mean and median days from
     signature to deposit, deposit to approval, approval to collection and signature to
-    collection, per company and per technician or customer (filter on one dimension)."""
+    collection, per company and per technician or customer (filter on one dimension), read from
+    a materialized view refreshed every 10 minutes (see field.intervention.kpi.mview); the
+    stuck invoices are counted at the time of the refresh."""
 
     _name = "field.intervention.cash.kpi"
+    _inherit = "field.intervention.kpi.mview"
     _description = "Intervention Invoices to Cash KPIs"
     _auto = False
     _order = "month desc, dimension, id"
-    _depends = CASH_VIEW_DEPENDS
+    _fi_mview_key = ("dimension", "company_id", "month", "dimension_key")
 
     dimension = fields.Selection(DIMENSIONS, readonly=True)
     month = fields.Date(readonly=True)
@@ -47,8 +48,7 @@ class FieldInterventionCashKpi(models.Model):
     sign_to_cash_mean = fields.Float(string="Signature to Collection, Mean (days)", readonly=True, aggregator="avg")
     sign_to_cash_median = fields.Float(string="Signature to Collection, Median (days)", readonly=True, aggregator="avg")
 
-    @property
-    def _table_query(self):
+    def _fi_mview_query(self):
         measures = SQL(",\n").join(
             SQL(
                 "AVG(r.%(m)s) AS %(mean)s, percentile_cont(0.5) WITHIN GROUP (ORDER BY r.%(m)s) AS %(median)s",
@@ -61,7 +61,9 @@ class FieldInterventionCashKpi(models.Model):
         return SQL(
             """
             SELECT row_number() OVER (ORDER BY dimension, company_id, month, technician_id, partner_id) AS id,
-                   kpi.*
+                   kpi.*,
+                   -- the value of the dimension (0 for the whole company or none): the natural key
+                   COALESCE(kpi.technician_id, kpi.partner_id, 0) AS dimension_key
               FROM (
                 SELECT CASE WHEN GROUPING(r.technician_id) = 0 THEN 'technician'
                             WHEN GROUPING(r.partner_id) = 0 THEN 'customer'

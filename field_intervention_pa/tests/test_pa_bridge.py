@@ -3,7 +3,7 @@ from datetime import date, datetime
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import FieldInterventionPaCommon
@@ -84,6 +84,7 @@ class TestPaBridge(FieldInterventionPaCommon):
             )
 
             kpi = self.env["field.intervention.cash.kpi"].with_user(self.manager)
+            kpi.action_fi_refresh()  # the figures are computed at a refresh (the dashboard's button)
             (month,) = kpi.search(
                 [("dimension", "=", "all"), ("month", "=", "2026-03-01"), ("company_id", "=", self.company.id)]
             )
@@ -103,6 +104,25 @@ class TestPaBridge(FieldInterventionPaCommon):
             invoices = fast | slow | stuck
             self.assertFalse(report.with_company(other).search([("invoice_id", "in", invoices.ids)]))
             self.assertFalse(kpi.with_company(other).search([("company_id", "=", self.company.id)]))
+
+    def test_to_cash_kpis_change_at_refresh_only(self):
+        """The to-cash dashboard reads the figures of the last refresh (a materialized view),
+        refreshed by managers only: an invoice counts from the next refresh on."""
+        kpi = self.env["field.intervention.cash.kpi"]
+        for user in (self.tech_a, self.billing):
+            with self.assertRaises(AccessError):
+                kpi.with_user(user).action_fi_refresh()
+        kpi = kpi.with_user(self.manager)
+        domain = [("dimension", "=", "all"), ("month", "=", "2026-03-01"), ("company_id", "=", self.company.id)]
+        self._deposited_invoice(2)
+        kpi.action_fi_refresh()
+        (before,) = kpi.search(domain)
+        self.assertLessEqual(abs((before.computed_at - self.env.cr.now()).total_seconds()), 1.0)
+        count = before.invoice_count
+        self._deposited_invoice(3)
+        self.assertEqual(kpi.search(domain).invoice_count, count)
+        self.env["field.intervention.cash.kpi"]._fi_refresh()  # the scheduled action's
+        self.assertEqual(kpi.search(domain).invoice_count, count + 1)
 
     def test_collection_declared_elsewhere_is_no_collection(self):
         """A 212 Encaissée that arrives from outside on an unpaid invoice is recorded with an

@@ -542,6 +542,10 @@ METHODS = {
         # core's posting (checked before a deposit by l10n_fr_pa_flow): billing, a draft only
         "action_post": may("billing", states=("draft",)),
     },
+    # the dashboards' Refresh button (materialized views computed again): managers only, billing
+    # reads the figures of the scheduled refresh
+    "field.intervention.invoice.kpi": {"action_fi_refresh": may("manager", states=ANY)},
+    "field.intervention.cash.kpi": {"action_fi_refresh": may("manager", states=ANY)},
     # testing the platform connection: accounting administrators (not a probed role)
     "res.config.settings": {"action_l10n_fr_pa_test_connection": NOBODY},
     "mail.mail": {"process_email_queue": NOBODY},

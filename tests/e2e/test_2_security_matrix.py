@@ -344,6 +344,9 @@ class Matrix:
             "field.intervention.sign.wizard": self.own_wizard("field.intervention.sign.wizard"),
             "field.intervention.sign.request": self.own_wizard("field.intervention.sign.request"),
         }
+        # the KPIs are a materialized view: computed now (the manager's Refresh button), it holds
+        # the rows of the fixtures
+        self.sessions["manager"].call_kw("field.intervention.invoice.kpi", "action_fi_refresh", [[]])
         for model in ("field.intervention.invoice.report", "field.intervention.invoice.kpi"):
             found = erp(model, "search", [], limit=1)
             single[model] = found[0] if found else None
