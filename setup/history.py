@@ -919,7 +919,7 @@ class Cloner:
                 if not has_id[table]:
                     continue
                 for column, target in fks[table].items():
-                    if target not in rows or not rows[target]:
+                    if target not in rows:
                         continue
                     # children: rows of ``table`` referencing selected rows of ``target``
                     self.sql(
@@ -1200,8 +1200,8 @@ class Cloner:
             """SELECT a.id, fi.name, s.id
                  FROM ir_attachment a
                  JOIN gen_map g ON g.tbl = 'ir_attachment' AND g.new_id = a.id
-                 JOIN field_intervention fi ON fi.signed_pdf_id = a.id
-                 JOIN field_intervention_signature s ON s.id = fi.signature_id"""
+                 JOIN field_intervention_signature s ON s.pdf_attachment_id = a.id
+                 JOIN field_intervention fi ON fi.id = s.intervention_id"""
         )
         rows = self.cr.fetchall()
         location = self.env["ir.attachment"]._storage()
@@ -1292,6 +1292,10 @@ class Cloner:
         print(f"core twins: {self.cr.fetchone()[0]} confirmed sale orders", flush=True)
 
 
+COUNTED_TABLES = (
+    "field_intervention", "account_analytic_line", "account_move", "account_move_line", "ir_attachment",
+    "l10n_fr_pa_status", "sale_order", "project_task", "res_partner", "res_users",
+)  # fmt: skip
 DISTRIBUTIONS = (
     ("interventions by state", "SELECT state, count(*) FROM field_intervention GROUP BY 1 ORDER BY 2 DESC"),
     (
@@ -1336,12 +1340,7 @@ DISTRIBUTIONS = (
     ),
     (
         "rows",
-        (
-            "SELECT relname, n_live_tup FROM pg_stat_user_tables "
-            "WHERE relname IN ('field_intervention', 'account_move', "
-            "'account_move_line', 'account_analytic_line', 'ir_attachment', 'l10n_fr_pa_status', 'sale_order', "
-            "'project_task') ORDER BY 2 DESC"
-        ),
+        " UNION ALL ".join(f"SELECT '{table}', count(*) FROM {table}" for table in COUNTED_TABLES),
     ),
 )
 
