@@ -30,6 +30,7 @@ Usage (Odoo's python; the addons path of the repository):
 import argparse
 import base64
 import io
+import itertools
 import os
 import random
 import sys
@@ -792,13 +793,19 @@ def large_copies(rng, world, templates, args, today):
         sites_by_customer.setdefault(customer.id, []).append((site.id, task.id))
     customers = list(sites_by_customer)
     big = customers[:5]
-    weights = [1.0 / (rank + 10) for rank in range(len(customers))]
+    cumulative = list(itertools.accumulate(1.0 / (rank + 10) for rank in range(len(customers))))
     late = set(rng.sample(customers[5:], max(1, len(customers) // 20)))
     techs = world["techs"].ids
     rows = []
     for g in range(1, n + 1):
         draw = rng.random()
-        customer = big[0] if draw < 0.02 else rng.choice(big[1:]) if draw < 0.06 else rng.choices(customers, weights)[0]
+        customer = (
+            big[0]
+            if draw < 0.02
+            else rng.choice(big[1:])
+            if draw < 0.06
+            else rng.choices(customers, cum_weights=cumulative)[0]
+        )
         day = rng.choice(days)
         age = (today - day).days
         if age <= 1:
