@@ -42,7 +42,7 @@ def test_generator_reports_time_size_distributions(large_db):
     out = large_db["out"]
     assert "history (large): 600 interventions cloned in" in out and "database" in out and "file store" in out, out
     for title in ("interventions by state", "largest customers", "busiest technicians", "invoices by payment state"):
-        assert f"  {title}: " in out, out
+        assert f"  {title}" in out, out
 
 
 def test_clones_are_whole_and_unique(large_db):
@@ -50,7 +50,9 @@ def test_clones_are_whole_and_unique(large_db):
     clones = "SELECT fi.* FROM field_intervention fi WHERE fi.name LIKE 'BI/%/G%'"
     assert psql(db, f"SELECT count(*) FROM ({clones}) c") == "600"
     assert none(db, "SELECT name FROM field_intervention GROUP BY name HAVING count(*) > 1")
-    assert none(db, "SELECT access_token FROM field_intervention GROUP BY 1 HAVING count(*) > 1")
+    assert none(
+        db, "SELECT access_token FROM field_intervention WHERE access_token IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
+    )
     assert none(db, "SELECT content_hash FROM field_intervention_signature GROUP BY 1 HAVING count(*) > 1")
     assert none(db, "SELECT 1 FROM account_move WHERE state = 'posted' GROUP BY journal_id, name HAVING count(*) > 1")
     # each clone's rows are its own: evidence, timesheets, invoice lines, technician
