@@ -1132,21 +1132,21 @@ class Cloner:
                 continue
             alias = f"f{index}"
             if self.rows.get(target):
-                joins.append(f"JOIN gen_map {alias} ON {alias}.tbl = '{target}' AND {alias}.old_id = src.\"{column}\"")
+                same_copy = f" AND {alias}.g = {where[0]}.g" if where else ""  # never a cross product of copies
+                joins.append(
+                    f"JOIN gen_map {alias} ON {alias}.tbl = '{target}' AND {alias}.old_id = src.\"{column}\"{same_copy}"
+                )
                 where.append(alias)
                 values.append(f"{alias}.new_id")
             else:
                 values.append(f'src."{column}"')
         if not where:
             return
-        first = where[0]
-        same_copy = " AND ".join(f"{alias}.g = {first}.g" for alias in where[1:]) or "TRUE"
         self.sql(
             f"""INSERT INTO "{table}" ({", ".join(f'"{c}"' for c in columns)})
                 SELECT DISTINCT {", ".join(values)}
                   FROM "{table}" src {" ".join(joins)}
-                  JOIN gen_copy c ON c.g = {first}.g
-                 WHERE {same_copy}"""
+                  JOIN gen_copy c ON c.g = {where[0]}.g"""
         )
 
     def renumber(self):
@@ -1167,13 +1167,18 @@ class Cloner:
                           CASE WHEN monthly THEN regexp_replace(prefix0, '/[0-9][0-9]/$', to_char(date, '/MM/'))
                                ELSE prefix0 END AS prefix
                      FROM new
+               ), existing AS (
+                   -- the last number of each sequence before the copies (one pass, not one per copy)
+                   SELECT journal_id, sequence_prefix AS prefix, max(sequence_number) AS top
+                     FROM account_move
+                    WHERE name NOT LIKE 'GEN/%%' AND sequence_prefix IS NOT NULL
+                 GROUP BY 1, 2
                ), numbered AS (
                    SELECT p.id, p.prefix, p.width,
-                          COALESCE((SELECT max(x.sequence_number) FROM account_move x
-                                     WHERE x.journal_id = p.journal_id AND x.sequence_prefix = p.prefix
-                                       AND x.name NOT LIKE 'GEN/%%'), 0)
+                          COALESCE(e.top, 0)
                           + row_number() OVER (PARTITION BY p.journal_id, p.prefix ORDER BY p.date, p.id) AS number
                      FROM prefixed p
+                     LEFT JOIN existing e ON e.journal_id = p.journal_id AND e.prefix = p.prefix
                )
                UPDATE account_move m
                   SET name = n.prefix || lpad(n.number::text, n.width, '0'),
