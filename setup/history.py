@@ -11,7 +11,7 @@ posted, deposited on the approved platform, approved, paid):
     the seed measured), then the months with the suite (the invoice the same day). The manager's
     KPI dashboard shows the billing lead time falling from ~30 days to ~0; the to-cash dashboard
     shows the deposits, approvals and collections of those months. A few hundred interventions
-    through the ORM under a moved clock (freezegun), in about a minute: every record is what the
+    through the ORM under a moved clock (freezegun), in about 75 s of CPU: every record is what the
     suite itself makes (numbers, evidence hashes, posted invoices with their sequence, platform
     statuses), except the PDFs, small generated ones instead of wkhtmltopdf's (1.6 s each).
     Everything it makes is labelled as demo data: the interventions are on the project
