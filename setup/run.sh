@@ -28,6 +28,12 @@ if ! fi_db_exists "$DB"; then
     fi_odoo -d "$DB" -i "$FI_ADDONS" --load-language=fr_FR --stop-after-init \
         --max-cron-threads=0 --http-port="$(fi_free_port)" --logfile="$FI_HOME/$DB-install.log" \
         || fi_die "installation failed, see $FI_HOME/$DB-install.log"
+    # once, when the database is created: the demo company's last twelve months (six on paper,
+    # then with the suite), dated from today, labelled as demo data (setup/history.py)
+    fi_log "generating the demo's history (twelve months of interventions, invoices, platform statuses)"
+    "$FI_VENV/bin/python" "$FI_ROOT/setup/history.py" -d "$DB" --profile demo --odoo-path "$ODOO_DIR" \
+        > "$FI_HOME/$DB-history.log" 2>&1 || fi_die "the demo's history failed, see $FI_HOME/$DB-history.log"
+    tail -n 1 "$FI_HOME/$DB-history.log" >&2
 elif [ "${FI_UPDATE:-0}" = 1 ]; then
     fi_log "updating the addons in $DB"
     fi_odoo -d "$DB" -u "$FI_ADDONS" --stop-after-init --max-cron-threads=0 \
