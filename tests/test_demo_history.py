@@ -187,9 +187,9 @@ def test_kpi_dashboard_picture(history_db, tmp_path):
             "document.querySelector('input[name=password]').value = 'admin';"
             "document.querySelector('form.oe_login_form').submit(); true"
         )
-        page.wait_for("location.pathname.startsWith('/odoo')", what="the back office after the login")
+        page.wait_for("location.pathname.startsWith('/odoo')", timeout=90, what="the back office after the login")
         page.goto(f"{server.url}/odoo/action-field_intervention_invoice.field_intervention_invoice_kpi_action")
-        page.wait_for("document.querySelector('.o_graph_renderer canvas')", what="the dashboard's graph")
+        page.wait_for("document.querySelector('.o_graph_renderer canvas')", timeout=90, what="the dashboard's graph")
         time.sleep(1.5)  # the chart's animation
         labels = page.evaluate(
             "[...document.querySelectorAll('.o_graph_renderer, .o_control_panel')].map(e => e.innerText).join(' ')"
