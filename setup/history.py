@@ -1289,9 +1289,8 @@ class Cloner:
         )
         columns = [(c, t) for c, t in self.columns("sale_order_line") if c not in ("id", "order_id")]
         values = [
-            "m.new_id" if False else
-            ("c.partner" if c == "order_partner_id" else
-             f'(src."{c}" + c.shift)' if t.startswith("timestamp") or t == "date" else f'src."{c}"')
+            "c.partner" if c == "order_partner_id" else
+            f'(src."{c}" + c.shift)' if t.startswith("timestamp") or t == "date" else f'src."{c}"'
             for c, t in columns
         ]  # fmt: skip
         self.sql(
@@ -1299,6 +1298,13 @@ class Cloner:
                 SELECT m.new_id, {", ".join(values)}
                   FROM gen_so_map m JOIN gen_so c ON c.g = m.g JOIN sale_order_line src ON src.order_id = %s""",
             [order.id],
+        )
+        # the customer follows its order, as action_confirm subscribes it: sale's portal list
+        # (/my/orders) shows the orders its company follows
+        self.sql(
+            """INSERT INTO mail_followers (res_model, res_id, partner_id)
+               SELECT 'sale.order', m.new_id, c.partner FROM gen_so_map m JOIN gen_so c ON c.g = m.g
+               ON CONFLICT DO NOTHING"""
         )
         self.sql("SELECT count(*) FROM gen_so")
         print(f"core twins: {self.cr.fetchone()[0]} confirmed sale orders", flush=True)

@@ -126,3 +126,9 @@ def test_largest_customer_and_core_twins(large_db):
     orders = psql(db, "SELECT count(*) FROM sale_order WHERE state = 'sale' AND name LIKE 'SG%'")
     assert orders == "600"
     assert none(db, "SELECT name FROM sale_order GROUP BY 1 HAVING count(*) > 1")
+    # each order is followed by its customer, as action_confirm does: sale's portal list shows them
+    assert none(
+        db,
+        "SELECT so.id FROM sale_order so WHERE so.name LIKE 'SG%' AND NOT EXISTS (SELECT 1 FROM mail_followers f"
+        " WHERE f.res_model = 'sale.order' AND f.res_id = so.id AND f.partner_id = so.partner_id)",
+    )
