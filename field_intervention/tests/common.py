@@ -3,7 +3,7 @@ import io
 
 from PIL import Image, ImageDraw
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
 from odoo.tests.common import TransactionCase
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -135,3 +135,29 @@ class FieldInterventionCommon(TransactionCase):
         values = {"task_id": cls.task.id, "technician_ids": [Command.set((user or cls.tech_a).ids)]}
         values.update(vals)
         return cls.env["field.intervention"].create(values)
+
+
+class TwoWorkersCase(TransactionCase):
+    """Two transactions at once, as two Odoo workers run them: ``env1`` and ``env2`` on two
+    cursors of their own. The fixture (``_create_fixture(env)``) is committed in a third cursor,
+    since the test's own transaction is invisible to the others, and removed by
+    ``_remove_fixture()`` at the end of each test."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            self.fixture = self._create_fixture(api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True}))
+        self.addCleanup(self._remove_fixture)
+        self.cr1 = self.registry.cursor()
+        self.cr2 = self.registry.cursor()
+        self.addCleanup(self.cr1.close)
+        self.addCleanup(self.cr2.close)
+        self.env1 = api.Environment(self.cr1, SUPERUSER_ID, {"tracking_disable": True})
+        self.env2 = api.Environment(self.cr2, SUPERUSER_ID, {"tracking_disable": True})
+
+    @staticmethod
+    def _create_fixture(env):
+        raise NotImplementedError
+
+    def _remove_fixture(self):
+        raise NotImplementedError

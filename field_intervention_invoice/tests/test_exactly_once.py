@@ -5,32 +5,19 @@ from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import tagged
-from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
+from odoo.addons.field_intervention.tests.common import TwoWorkersCase
 from odoo.addons.field_intervention_sign.tests.common import fake_report_pdf, make_signature_png, run_sign_jobs
 
 
 @tagged("-at_install", "post_install")
-class TestExactlyOnce(TransactionCase):
+class TestExactlyOnce(TwoWorkersCase):
     """Two transactions invoicing the same intervention: a user and the cron, or two workers.
 
     The fixture is committed in its own cursor (the test transaction is invisible to the
     other cursors) and removed at the end of each test.
     """
-
-    def setUp(self):
-        super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            self.fixture = self._create_fixture(env)
-        self.addCleanup(self._remove_fixture)
-        self.cr1 = self.registry.cursor()
-        self.cr2 = self.registry.cursor()
-        self.addCleanup(self.cr1.close)
-        self.addCleanup(self.cr2.close)
-        self.env1 = api.Environment(self.cr1, SUPERUSER_ID, {"tracking_disable": True})
-        self.env2 = api.Environment(self.cr2, SUPERUSER_ID, {"tracking_disable": True})
 
     @staticmethod
     def _create_fixture(env):

@@ -5,32 +5,20 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.tests import tagged
-from odoo.tests.common import TransactionCase
 
 # how long the test waits for the second worker to block on the first one's visit
 BLOCK_TIMEOUT = 10.0
 
+from odoo.addons.field_intervention.tests.common import TwoWorkersCase
+
 
 @tagged("-at_install", "post_install")
-class TestPlanningConcurrency(TransactionCase):
+class TestPlanningConcurrency(TwoWorkersCase):
     """Two workers (two database connections) plan the same contract at once.
 
     The fixture is committed in its own cursor (the test transaction is invisible to the other
     cursors) and removed at the end of the test.
     """
-
-    def setUp(self):
-        super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            self.fixture = self._create_fixture(env)
-        self.addCleanup(self._remove_fixture)
-        self.cr1 = self.registry.cursor()
-        self.cr2 = self.registry.cursor()
-        self.addCleanup(self.cr1.close)
-        self.addCleanup(self.cr2.close)
-        self.env1 = api.Environment(self.cr1, SUPERUSER_ID, {"tracking_disable": True})
-        self.env2 = api.Environment(self.cr2, SUPERUSER_ID, {"tracking_disable": True})
 
     @staticmethod
     def _create_fixture(env):
