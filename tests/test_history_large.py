@@ -4,14 +4,11 @@ statuses and signed PDF), unique where the suite needs it, and the generator rep
 size and distributions."""
 
 import hashlib
-import os
 import pathlib
-import subprocess
 
 import pytest
 
-from .conftest import ROOT
-from .test_demo_history import none
+from .test_demo_history import generated_copy, none
 from .test_demo_setup import lib_sh, psql
 
 SCALE = 0.002  # 600 interventions, 2 technicians, 8 customers
@@ -19,21 +16,9 @@ SCALE = 0.002  # 600 interventions, 2 technicians, 8 customers
 
 @pytest.fixture(scope="module")
 def large_db(tmp_path_factory):
-    source = os.environ.get("FI_TEST_DB")
-    if not source:
-        pytest.fail("FI_TEST_DB is not set: run the repo-level tests through setup/test.sh")
-    target = f"{source}_large"
-    data_dir = tmp_path_factory.mktemp("large_data")
-    pg_bin = max(pathlib.Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name))
-    lib_sh("fi_drop_db", target)
-    lib_sh("fi_copy_db_into", str(pg_bin), os.environ.get("FI_DB_PORT", "5432"), source, target, str(data_dir))
-    result = subprocess.run(
-        [os.path.join(os.environ.get("FI_VENV", ""), "bin", "python"), str(ROOT / "setup" / "history.py"),
-         "-d", target, "--profile", "large", "--scale", str(SCALE),
-         "--odoo-path", os.environ.get("ODOO_DIR", "/opt/odoo/18.0"), "--data-dir", str(data_dir)],
-        capture_output=True, text=True, check=False, timeout=900,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
+    target, data_dir, result = generated_copy(
+        tmp_path_factory, "large", "--profile", "large", "--scale", str(SCALE), timeout=900
+    )
     yield {"db": target, "data_dir": data_dir, "out": result.stdout}
     lib_sh("fi_drop_db", target)
 
