@@ -781,13 +781,13 @@ def large_templates(env, rng, world, when):
     return templates
 
 
-def large_copies(rng, world, templates, args, today):
+def large_copies(rng, world, args, today):
     """The copies: for each, its kind (its template), date, technician, customer, site, mission.
     Realistic distributions: customers by a Zipf-like law (one very large customer with 2 % of
     the interventions, four more with 1 %), technicians evenly, working days, recent ones not
     yet invoiced or paid, late payers."""
     n = max(50, round(300000 * args.scale))
-    days = [d for d in working_days(today - timedelta(days=3 * 365), today)]
+    days = list(working_days(today - timedelta(days=3 * 365), today))
     sites_by_customer = {}
     for customer, site, task in world["sites"]:
         sites_by_customer.setdefault(customer.id, []).append((site.id, task.id))
@@ -846,7 +846,7 @@ def large_profile(env, args):
         f"templates: {', '.join(f'{k} {t.name}' for k, t in templates.items())} ({time.time() - started:.0f} s)",
         flush=True,
     )
-    rows = large_copies(rng, world, templates, args, today)
+    rows = large_copies(rng, world, args, today)
     cloner = Cloner(env, templates, world, origin)
     cloner.load_copies(rows)
     cloner.clone_interventions()
@@ -877,8 +877,6 @@ class Cloner:
         """The copies' attributes, by COPY into a temporary table."""
         employees = self.world["employees"]
         kind_template = {kind: rec.id for kind, rec in self.templates.items()}
-        partner_of_site = {site.id: customer.id for customer, site, _task in self.world["sites"]}
-        del partner_of_site
         self.sql(
             """CREATE TEMP TABLE gen_copy (g int PRIMARY KEY, kind text, template int, day date, shift interval,
                                             partner int, site int, task int, tech int, employee int)"""
@@ -970,9 +968,11 @@ class Cloner:
                 for att_id, res_id in self.cr.fetchall():
                     attachments[att_id] = (table, rows[table][res_id])
         rows["ir_attachment"] = {att_id: template for att_id, (_t, template) in attachments.items()}
-        self.sql("CREATE TEMP TABLE gen_att (old_id int PRIMARY KEY, res_tbl text)")
-        for att_id, (table, _template) in attachments.items():
-            self.sql("INSERT INTO gen_att VALUES (%s, %s)", [att_id, table])
+        self.sql(
+            """CREATE TEMP TABLE gen_att AS
+               SELECT * FROM unnest(%s::int[], %s::text[]) AS a(old_id, res_tbl)""",
+            [list(attachments), [table for table, _template in attachments.values()]],
+        )
         # the new ids: one per (row, copy of its template)
         self.sql("CREATE TEMP TABLE gen_src (tbl text, old_id int, template int)")
         buffer = io.StringIO()
@@ -1262,7 +1262,6 @@ class Cloner:
         )
         order.action_confirm()
         env.flush_all()
-        self.sql("SELECT count(*), min(partner), min(day) FROM gen_copy")
         self.sql(
             """CREATE TEMP TABLE gen_so AS
                SELECT g, partner, day, (day - %s::date) * interval '1 day' AS shift FROM gen_copy""",
@@ -1287,6 +1286,7 @@ class Cloner:
                   FROM gen_so_map m JOIN gen_so c ON c.g = m.g JOIN sale_order src ON src.id = %s""",
             [order.id],
         )
+        orders = self.cr.rowcount
         columns = [(c, t) for c, t in self.columns("sale_order_line") if c not in ("id", "order_id")]
         values = [
             "c.partner" if c == "order_partner_id" else
@@ -1306,8 +1306,7 @@ class Cloner:
                SELECT 'sale.order', m.new_id, c.partner FROM gen_so_map m JOIN gen_so c ON c.g = m.g
                ON CONFLICT DO NOTHING"""
         )
-        self.sql("SELECT count(*) FROM gen_so")
-        print(f"core twins: {self.cr.fetchone()[0]} confirmed sale orders", flush=True)
+        print(f"core twins: {orders} confirmed sale orders", flush=True)
 
 
 COUNTED_TABLES = (
