@@ -41,6 +41,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PROJECT = "Historique de démonstration (données générées)"
@@ -854,9 +855,40 @@ def large_profile(env, args):
     cloner.renumber()
     cloner.signed_pdfs()
     cloner.core_twins(rng, args)
+    coming = large_coming_days(env, rng, world)
+    print(f"coming days: {coming} missions planned for the busiest technicians", flush=True)
     env.cr.execute("ANALYZE")
     env.invalidate_all()
     report(env, rows, started)
+
+
+def large_coming_days(env, rng, world):
+    """The busiest technicians' coming days (the phone's day download measures the busiest's):
+    two missions a day from today to three days ahead (Paris days) for the hundredth of the
+    technicians with the most interventions (at least two), through the ORM (a few dozen)."""
+    from odoo import Command
+
+    env.cr.execute(
+        """SELECT user_id FROM field_intervention_res_users_rel WHERE user_id = ANY(%s)
+            GROUP BY 1 ORDER BY count(*) DESC, user_id LIMIT %s""",
+        [world["techs"].ids, max(2, len(world["techs"]) // 100)],
+    )
+    busiest = [user_id for (user_id,) in env.cr.fetchall()]
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    values = [
+        {
+            "task_id": rng.choice(world["sites"])[2].id,
+            "technician_ids": [Command.set([user_id])],
+            "planned_date": at(today + timedelta(days=offset), hour),
+            "work_description": rng.choice(WORK)[0],
+        }
+        for user_id in busiest
+        for offset in range(4)
+        for hour in (8, 14)
+    ]
+    env["field.intervention"].create(values)
+    env.flush_all()
+    return len(values)
 
 
 class Cloner:

@@ -117,3 +117,22 @@ def test_largest_customer_and_core_twins(large_db):
         "SELECT so.id FROM sale_order so WHERE so.name LIKE 'SG%' AND NOT EXISTS (SELECT 1 FROM mail_followers f"
         " WHERE f.res_model = 'sale.order' AND f.res_id = so.id AND f.partner_id = so.partner_id)",
     )
+
+
+def test_busiest_technician_has_missions_in_the_coming_days(large_db):
+    """The phone's day download (today to three days ahead, Paris days) of the busiest
+    technician, which the benchmarks measure, has missions to download every day."""
+    db = large_db["db"]
+    busiest = psql(
+        db, "SELECT user_id FROM field_intervention_res_users_rel GROUP BY 1 ORDER BY count(*) DESC, user_id LIMIT 1"
+    )
+    paris_day = "(planned_date AT TIME ZONE 'UTC' AT TIME ZONE 'Europe/Paris')::date"
+    today = "(now() AT TIME ZONE 'Europe/Paris')::date"
+    days = psql(
+        db,
+        f"""SELECT count(DISTINCT {paris_day}) FROM field_intervention fi
+              JOIN field_intervention_res_users_rel r ON r.intervention_id = fi.id
+             WHERE r.user_id = {busiest} AND fi.state = 'draft'
+               AND {paris_day} BETWEEN {today} AND {today} + 3""",
+    )
+    assert days == "4", days
