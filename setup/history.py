@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_PROJECT = "Historique de démonstration (données générées)"
 DEMO_REF = "Historique de démonstration"
 DEMO_TAG = "[Démo]"
+LARGE_PROJECT = "Maintenance multi-sites (données générées)"
 
 FIRST_NAMES = [
     "Thomas", "Camille", "Nicolas", "Léa", "Antoine", "Manon", "Maxime", "Chloé", "Alexandre", "Inès",
@@ -715,7 +716,7 @@ def large_world(env, rng, args):
         (labour | travel).taxes_id = tax
     project = env["project.project"].create(
         {
-            "name": "Maintenance multi-sites (données générées)",
+            "name": LARGE_PROJECT,
             "is_field_service": True,
             "allow_timesheets": True,
             "privacy_visibility": "portal",
@@ -837,6 +838,10 @@ def large_profile(env, args):
     started = time.time()
     rng = random.Random(args.seed)
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))
+    if env["project.project"].search_count([("name", "=", LARGE_PROJECT)]):
+        # one transaction: the project is there only if a whole run was committed
+        print(f"history: {LARGE_PROJECT!r} already exists in this database, nothing done")
+        return
     today = date.today()
     world = large_world(env, rng, args)
     print(f"world: {len(world['techs'])} technicians, {len(world['customers'])} customers, "
@@ -1450,10 +1455,17 @@ def main(argv=None):
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR", "tz": "Europe/Paris"})
-        if args.profile == "demo":
-            demo_profile(env, args)
-        else:
-            large_profile(env, args)
+        started = time.time()
+        try:
+            (demo_profile if args.profile == "demo" else large_profile)(env, args)
+        except BaseException as error:  # Ctrl-C included: say what is left of the run
+            print(
+                f"history ({args.profile}) stopped after {time.time() - started:.0f} s ({type(error).__name__}): "
+                f"nothing was written in {args.database} (one transaction), run it again",
+                file=sys.stderr,
+                flush=True,
+            )
+            raise
         # the manager's dashboards read materialized views: show the history at once, not at the
         # next run of their scheduled action
         for model in ("field.intervention.invoice.kpi", "field.intervention.cash.kpi"):
