@@ -37,7 +37,7 @@ import sys
 import time
 import uuid
 from contextlib import ExitStack
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
 from pathlib import Path
 from unittest.mock import patch
@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_PROJECT = "Historique de démonstration (données générées)"
 DEMO_REF = "Historique de démonstration"
 DEMO_TAG = "[Démo]"
+PARIS = ZoneInfo("Europe/Paris")
 LARGE_PROJECT = "Maintenance multi-sites (données générées)"
 
 FIRST_NAMES = [
@@ -157,8 +158,8 @@ def next_working_day(day):
 
 
 def at(day, hour, minute=0):
-    """A naive UTC datetime of a day at a Paris hour (winter/summer: -1/-2 h, close enough)."""
-    return datetime.combine(day, dtime(hour, minute)) - timedelta(hours=1)
+    """The naive UTC datetime (as Odoo stores them) of a day at a Paris hour."""
+    return datetime.combine(day, dtime(hour, minute), PARIS).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 class People:
@@ -614,7 +615,7 @@ def demo_profile(env, args):
     first = month_start(today, args.months_paper + args.months_suite)
     suite_from = month_start(today, args.months_suite)
     plans = demo_plans(env, rng, args, world, first, suite_from, today)
-    batches = demo_events(rng, plans, datetime.now() - timedelta(minutes=5))
+    batches = demo_events(rng, plans, datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(minutes=5))
     counts = play(env, rng, plans, batches)
     elapsed = time.time() - started
     paper = sum(1 for p in plans if p["paper"])
@@ -879,7 +880,7 @@ def large_coming_days(env, rng, world):
         [world["techs"].ids, max(2, len(world["techs"]) // 100)],
     )
     busiest = [user_id for (user_id,) in env.cr.fetchall()]
-    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    today = datetime.now(PARIS).date()
     values = [
         {
             "task_id": rng.choice(world["sites"])[2].id,
