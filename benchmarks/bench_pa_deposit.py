@@ -19,6 +19,7 @@ kept). Usage:
 """
 
 import argparse
+import contextlib
 import json
 import pathlib
 import sys
@@ -201,22 +202,18 @@ def run(env, url, n=1000, batch=100, warmup=10, syntax="CII"):
     return results
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("-n", type=int, default=1000, help="number of invoices")
-    parser.add_argument("--batch", type=int, default=100, help="invoices posted per action_post call")
-    parser.add_argument(
-        "--syntax",
-        choices=("CII", "Factur-X"),
-        default="CII",
-        help="deposited format (Factur-X renders each invoice's PDF with wkhtmltopdf when it has none yet)",
-    )
+def add_odoo_arguments(parser):
+    """The options of the database's Odoo (shared with bench_pa_polling.py)."""
     parser.add_argument("--addons-path", default=f"/opt/odoo/18.0/addons,{ROOT}")
     parser.add_argument("--db_host", default="127.0.0.1")
     parser.add_argument("--db_user", default="odoo")
     parser.add_argument("--odoo-path", default="/opt/odoo/18.0", help="Odoo source (if odoo is not importable)")
-    args = parser.parse_args()
+
+
+@contextlib.contextmanager
+def odoo_env_and_simulator(args, prefix):
+    """(superuser environment, the PA simulator's URL): one transaction, rolled back at the end,
+    and a PA simulator on loopback, stopped at the end (shared with bench_pa_polling.py)."""
     sys.path.insert(0, str(ROOT))
     try:
         import odoo
@@ -231,16 +228,32 @@ def main():
         [f"--addons-path={args.addons_path}", f"--db_host={args.db_host}", f"--db_user={args.db_user}",
          "--log-level=warn"]
     )  # fmt: skip
-    simulator = PaSimulator(pathlib.Path(tempfile.mkdtemp(prefix="fi-bench-pa-")))
+    simulator = PaSimulator(pathlib.Path(tempfile.mkdtemp(prefix=prefix)))
     simulator.start()
     try:
         registry = odoo.modules.registry.Registry(args.database)
         with registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            run(env, simulator.url, n=args.n, batch=args.batch, syntax=args.syntax)
+            yield api.Environment(cr, SUPERUSER_ID, {}), simulator.url
             cr.rollback()
     finally:
         simulator.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("-n", type=int, default=1000, help="number of invoices")
+    parser.add_argument("--batch", type=int, default=100, help="invoices posted per action_post call")
+    parser.add_argument(
+        "--syntax",
+        choices=("CII", "Factur-X"),
+        default="CII",
+        help="deposited format (Factur-X renders each invoice's PDF with wkhtmltopdf when it has none yet)",
+    )
+    add_odoo_arguments(parser)
+    args = parser.parse_args()
+    with odoo_env_and_simulator(args, "fi-bench-pa-") as (env, url):
+        run(env, url, n=args.n, batch=args.batch, syntax=args.syntax)
 
 
 if __name__ == "__main__":

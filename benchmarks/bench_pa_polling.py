@@ -21,14 +21,21 @@ import argparse
 import json
 import pathlib
 import sys
-import tempfile
 import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_pa_deposit import Meter, configure_pa, due_count, run_deposit_cron, setup_invoices
+from bench_pa_deposit import (
+    Meter,
+    add_odoo_arguments,
+    configure_pa,
+    due_count,
+    odoo_env_and_simulator,
+    run_deposit_cron,
+    setup_invoices,
+)
 
 BUYER_STATUSES = ("204", "205")  # after "200 Déposée", which the platform emits at the deposit
 PAGE = 100  # flows per run of the scheduled action (l10n_fr_pa_flow's _poll_company)
@@ -126,37 +133,12 @@ def main():
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("-n", type=int, default=400, help="invoices of the day (3 statuses each)")
     parser.add_argument("--no-flat", action="store_true", help="do not run N/10 first")
-    parser.add_argument("--addons-path", default=f"/opt/odoo/18.0/addons,{ROOT}")
-    parser.add_argument("--db_host", default="127.0.0.1")
-    parser.add_argument("--db_user", default="odoo")
-    parser.add_argument("--odoo-path", default="/opt/odoo/18.0", help="Odoo source (if odoo is not importable)")
+    add_odoo_arguments(parser)
     parser.add_argument("--json", action="store_true", help="also print the results as one line: RESULT {json}")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    try:
-        import odoo
-    except ImportError:
-        sys.path.insert(0, args.odoo_path)
-        import odoo
-    from odoo import SUPERUSER_ID, api
-
-    from tests.pa_client import PaSimulator
-
-    odoo.tools.config.parse_config(
-        [f"--addons-path={args.addons_path}", f"--db_host={args.db_host}", f"--db_user={args.db_user}",
-         "--log-level=warn"]
-    )  # fmt: skip
-    simulator = PaSimulator(pathlib.Path(tempfile.mkdtemp(prefix="fi-bench-poll-")))
-    simulator.start()
     started = time.monotonic()
-    try:
-        registry = odoo.modules.registry.Registry(args.database)
-        with registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            results = run(env, simulator.url, n=args.n, flat=not args.no_flat)
-            cr.rollback()
-    finally:
-        simulator.stop()
+    with odoo_env_and_simulator(args, "fi-bench-poll-") as (env, url):
+        results = run(env, url, n=args.n, flat=not args.no_flat)
     print(f"({time.monotonic() - started:.0f} s in all)", flush=True)
     if args.json:
         print("RESULT " + json.dumps(results))

@@ -37,15 +37,18 @@ import sys
 import time
 import uuid
 from contextlib import ExitStack
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
 from pathlib import Path
 from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PROJECT = "Historique de démonstration (données générées)"
 DEMO_REF = "Historique de démonstration"
 DEMO_TAG = "[Démo]"
+PARIS = ZoneInfo("Europe/Paris")
+LARGE_PROJECT = "Maintenance multi-sites (données générées)"
 
 FIRST_NAMES = [
     "Thomas", "Camille", "Nicolas", "Léa", "Antoine", "Manon", "Maxime", "Chloé", "Alexandre", "Inès",
@@ -155,8 +158,8 @@ def next_working_day(day):
 
 
 def at(day, hour, minute=0):
-    """A naive UTC datetime of a day at a Paris hour (winter/summer: -1/-2 h, close enough)."""
-    return datetime.combine(day, dtime(hour, minute)) - timedelta(hours=1)
+    """The naive UTC datetime (as Odoo stores them) of a day at a Paris hour."""
+    return datetime.combine(day, dtime(hour, minute), PARIS).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 class People:
@@ -612,7 +615,7 @@ def demo_profile(env, args):
     first = month_start(today, args.months_paper + args.months_suite)
     suite_from = month_start(today, args.months_suite)
     plans = demo_plans(env, rng, args, world, first, suite_from, today)
-    batches = demo_events(rng, plans, datetime.now() - timedelta(minutes=5))
+    batches = demo_events(rng, plans, datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(minutes=5))
     counts = play(env, rng, plans, batches)
     elapsed = time.time() - started
     paper = sum(1 for p in plans if p["paper"])
@@ -714,7 +717,7 @@ def large_world(env, rng, args):
         (labour | travel).taxes_id = tax
     project = env["project.project"].create(
         {
-            "name": "Maintenance multi-sites (données générées)",
+            "name": LARGE_PROJECT,
             "is_field_service": True,
             "allow_timesheets": True,
             "privacy_visibility": "portal",
@@ -781,13 +784,13 @@ def large_templates(env, rng, world, when):
     return templates
 
 
-def large_copies(rng, world, templates, args, today):
+def large_copies(rng, world, args, today):
     """The copies: for each, its kind (its template), date, technician, customer, site, mission.
     Realistic distributions: customers by a Zipf-like law (one very large customer with 2 % of
     the interventions, four more with 1 %), technicians evenly, working days, recent ones not
     yet invoiced or paid, late payers."""
     n = max(50, round(300000 * args.scale))
-    days = [d for d in working_days(today - timedelta(days=3 * 365), today)]
+    days = list(working_days(today - timedelta(days=3 * 365), today))
     sites_by_customer = {}
     for customer, site, task in world["sites"]:
         sites_by_customer.setdefault(customer.id, []).append((site.id, task.id))
@@ -836,6 +839,10 @@ def large_profile(env, args):
     started = time.time()
     rng = random.Random(args.seed)
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))
+    if env["project.project"].search_count([("name", "=", LARGE_PROJECT)]):
+        # one transaction: the project is there only if a whole run was committed
+        print(f"history: {LARGE_PROJECT!r} already exists in this database, nothing done")
+        return
     today = date.today()
     world = large_world(env, rng, args)
     print(f"world: {len(world['techs'])} technicians, {len(world['customers'])} customers, "
@@ -846,7 +853,7 @@ def large_profile(env, args):
         f"templates: {', '.join(f'{k} {t.name}' for k, t in templates.items())} ({time.time() - started:.0f} s)",
         flush=True,
     )
-    rows = large_copies(rng, world, templates, args, today)
+    rows = large_copies(rng, world, args, today)
     cloner = Cloner(env, templates, world, origin)
     cloner.load_copies(rows)
     cloner.clone_interventions()
@@ -854,9 +861,40 @@ def large_profile(env, args):
     cloner.renumber()
     cloner.signed_pdfs()
     cloner.core_twins(rng, args)
+    coming = large_coming_days(env, rng, world)
+    print(f"coming days: {coming} missions planned for the busiest technicians", flush=True)
     env.cr.execute("ANALYZE")
     env.invalidate_all()
     report(env, rows, started)
+
+
+def large_coming_days(env, rng, world):
+    """The busiest technicians' coming days (the phone's day download measures the busiest's):
+    two missions a day from today to three days ahead (Paris days) for the hundredth of the
+    technicians with the most interventions (at least two), through the ORM (a few dozen)."""
+    from odoo import Command
+
+    env.cr.execute(
+        """SELECT user_id FROM field_intervention_res_users_rel WHERE user_id = ANY(%s)
+            GROUP BY 1 ORDER BY count(*) DESC, user_id LIMIT %s""",
+        [world["techs"].ids, max(2, len(world["techs"]) // 100)],
+    )
+    busiest = [user_id for (user_id,) in env.cr.fetchall()]
+    today = datetime.now(PARIS).date()
+    values = [
+        {
+            "task_id": rng.choice(world["sites"])[2].id,
+            "technician_ids": [Command.set([user_id])],
+            "planned_date": at(today + timedelta(days=offset), hour),
+            "work_description": rng.choice(WORK)[0],
+        }
+        for user_id in busiest
+        for offset in range(4)
+        for hour in (8, 14)
+    ]
+    env["field.intervention"].create(values)
+    env.flush_all()
+    return len(values)
 
 
 class Cloner:
@@ -877,8 +915,6 @@ class Cloner:
         """The copies' attributes, by COPY into a temporary table."""
         employees = self.world["employees"]
         kind_template = {kind: rec.id for kind, rec in self.templates.items()}
-        partner_of_site = {site.id: customer.id for customer, site, _task in self.world["sites"]}
-        del partner_of_site
         self.sql(
             """CREATE TEMP TABLE gen_copy (g int PRIMARY KEY, kind text, template int, day date, shift interval,
                                             partner int, site int, task int, tech int, employee int)"""
@@ -970,9 +1006,11 @@ class Cloner:
                 for att_id, res_id in self.cr.fetchall():
                     attachments[att_id] = (table, rows[table][res_id])
         rows["ir_attachment"] = {att_id: template for att_id, (_t, template) in attachments.items()}
-        self.sql("CREATE TEMP TABLE gen_att (old_id int PRIMARY KEY, res_tbl text)")
-        for att_id, (table, _template) in attachments.items():
-            self.sql("INSERT INTO gen_att VALUES (%s, %s)", [att_id, table])
+        self.sql(
+            """CREATE TEMP TABLE gen_att AS
+               SELECT * FROM unnest(%s::int[], %s::text[]) AS a(old_id, res_tbl)""",
+            [list(attachments), [table for table, _template in attachments.values()]],
+        )
         # the new ids: one per (row, copy of its template)
         self.sql("CREATE TEMP TABLE gen_src (tbl text, old_id int, template int)")
         buffer = io.StringIO()
@@ -1262,7 +1300,6 @@ class Cloner:
         )
         order.action_confirm()
         env.flush_all()
-        self.sql("SELECT count(*), min(partner), min(day) FROM gen_copy")
         self.sql(
             """CREATE TEMP TABLE gen_so AS
                SELECT g, partner, day, (day - %s::date) * interval '1 day' AS shift FROM gen_copy""",
@@ -1287,6 +1324,7 @@ class Cloner:
                   FROM gen_so_map m JOIN gen_so c ON c.g = m.g JOIN sale_order src ON src.id = %s""",
             [order.id],
         )
+        orders = self.cr.rowcount
         columns = [(c, t) for c, t in self.columns("sale_order_line") if c not in ("id", "order_id")]
         values = [
             "c.partner" if c == "order_partner_id" else
@@ -1306,8 +1344,7 @@ class Cloner:
                SELECT 'sale.order', m.new_id, c.partner FROM gen_so_map m JOIN gen_so c ON c.g = m.g
                ON CONFLICT DO NOTHING"""
         )
-        self.sql("SELECT count(*) FROM gen_so")
-        print(f"core twins: {self.cr.fetchone()[0]} confirmed sale orders", flush=True)
+        print(f"core twins: {orders} confirmed sale orders", flush=True)
 
 
 COUNTED_TABLES = (
@@ -1419,10 +1456,17 @@ def main(argv=None):
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR", "tz": "Europe/Paris"})
-        if args.profile == "demo":
-            demo_profile(env, args)
-        else:
-            large_profile(env, args)
+        started = time.time()
+        try:
+            (demo_profile if args.profile == "demo" else large_profile)(env, args)
+        except BaseException as error:  # Ctrl-C included: say what is left of the run
+            print(
+                f"history ({args.profile}) stopped after {time.time() - started:.0f} s ({type(error).__name__}): "
+                f"nothing was written in {args.database} (one transaction), run it again",
+                file=sys.stderr,
+                flush=True,
+            )
+            raise
         # the manager's dashboards read materialized views: show the history at once, not at the
         # next run of their scheduled action
         for model in ("field.intervention.invoice.kpi", "field.intervention.cash.kpi"):

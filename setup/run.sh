@@ -31,8 +31,12 @@ if ! fi_db_exists "$DB"; then
     # once, when the database is created: the demo company's last twelve months (six on paper,
     # then with the suite), dated from today, labelled as demo data (setup/history.py)
     fi_log "generating the demo's history (twelve months of interventions, invoices, platform statuses)"
-    "$FI_VENV/bin/python" "$FI_ROOT/setup/history.py" -d "$DB" --profile demo --odoo-path "$ODOO_DIR" \
-        > "$FI_HOME/$DB-history.log" 2>&1 || fi_die "the demo's history failed, see $FI_HOME/$DB-history.log"
+    # (a failed run writes nothing; the generator does nothing where the history already is)
+    HISTORY=("$FI_VENV/bin/python" "$FI_ROOT/setup/history.py" -d "$DB" --profile demo --odoo-path "$ODOO_DIR"
+        --db_host "$FI_DB_HOST" --db_port "$FI_DB_PORT" --db_user "$FI_DB_USER")
+    "${HISTORY[@]}" > "$FI_HOME/$DB-history.log" 2>&1 \
+        || fi_die "the demo's history failed, see $FI_HOME/$DB-history.log; $DB is installed without it:" \
+            "run ${HISTORY[*]} (or drop $DB) before running setup/run.sh again"
     tail -n 1 "$FI_HOME/$DB-history.log" >&2
 elif [ "${FI_UPDATE:-0}" = 1 ]; then
     fi_log "updating the addons in $DB"

@@ -15,6 +15,7 @@ from .conftest import ROOT
 from .test_demo_setup import lib_sh, psql
 
 IMAGES = ROOT / "docs" / "images"
+ODOO_DIR = os.environ.get("ODOO_DIR", "/opt/odoo/18.0")
 
 SHELL = r"""
 import json
@@ -40,27 +41,34 @@ def months_ago(today, back):
     return date(year, month, 1).isoformat()
 
 
-@pytest.fixture(scope="module")
-def history_db(tmp_path_factory):
+def generated_copy(tmp_path_factory, suffix, *history_args, timeout=600):
+    """A copy of FI_TEST_DB (database and file store) with setup/history.py run on it: (the
+    copy's name, its Odoo data dir, the generator's completed process). Shared by the demo's and
+    the large profile's tests."""
     source = os.environ.get("FI_TEST_DB")
     if not source:
         pytest.fail("FI_TEST_DB is not set: run the repo-level tests through setup/test.sh")
-    target = f"{source}_history"
-    data_dir = tmp_path_factory.mktemp("history_data")
+    target = f"{source}_{suffix}"
+    data_dir = tmp_path_factory.mktemp(f"{suffix}_data")
     pg_bin = max(pathlib.Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name))
     lib_sh("fi_drop_db", target)
     lib_sh("fi_copy_db_into", str(pg_bin), os.environ.get("FI_DB_PORT", "5432"), source, target, str(data_dir))
-    python = os.path.join(os.environ.get("FI_VENV", ""), "bin", "python")
-    odoo_dir = os.environ.get("ODOO_DIR", "/opt/odoo/18.0")
     result = subprocess.run(
-        [python, str(ROOT / "setup" / "history.py"), "-d", target, "--profile", "demo", "--odoo-path", odoo_dir,
-         "--data-dir", str(data_dir)],
-        capture_output=True, text=True, check=False, timeout=600,
+        [os.path.join(os.environ.get("FI_VENV", ""), "bin", "python"), str(ROOT / "setup" / "history.py"),
+         "-d", target, *history_args, "--odoo-path", ODOO_DIR, "--data-dir", str(data_dir)],
+        capture_output=True, text=True, check=False, timeout=timeout,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+    return target, data_dir, result
+
+
+@pytest.fixture(scope="module")
+def history_db(tmp_path_factory):
+    target, data_dir, result = generated_copy(tmp_path_factory, "history", "--profile", "demo")
+    python = os.path.join(os.environ.get("FI_VENV", ""), "bin", "python")
     shell = subprocess.run(
-        [python, f"{odoo_dir}/odoo-bin", "shell", "-d", target, "--no-http", f"--data-dir={data_dir}",
-         f"--addons-path={odoo_dir}/addons,{ROOT}", f"--db_host={os.environ.get('FI_DB_HOST', '127.0.0.1')}",
+        [python, f"{ODOO_DIR}/odoo-bin", "shell", "-d", target, "--no-http", f"--data-dir={data_dir}",
+         f"--addons-path={ODOO_DIR}/addons,{ROOT}", f"--db_host={os.environ.get('FI_DB_HOST', '127.0.0.1')}",
          f"--db_port={os.environ.get('FI_DB_PORT', '5432')}", f"--db_user={os.environ.get('FI_DB_USER', 'odoo')}",
          "--log-level=warn"],
         input=SHELL, capture_output=True, text=True, check=False, timeout=300,

@@ -4,14 +4,11 @@ statuses and signed PDF), unique where the suite needs it, and the generator rep
 size and distributions."""
 
 import hashlib
-import os
 import pathlib
-import subprocess
 
 import pytest
 
-from .conftest import ROOT
-from .test_demo_history import none
+from .test_demo_history import generated_copy, none
 from .test_demo_setup import lib_sh, psql
 
 SCALE = 0.002  # 600 interventions, 2 technicians, 8 customers
@@ -19,21 +16,9 @@ SCALE = 0.002  # 600 interventions, 2 technicians, 8 customers
 
 @pytest.fixture(scope="module")
 def large_db(tmp_path_factory):
-    source = os.environ.get("FI_TEST_DB")
-    if not source:
-        pytest.fail("FI_TEST_DB is not set: run the repo-level tests through setup/test.sh")
-    target = f"{source}_large"
-    data_dir = tmp_path_factory.mktemp("large_data")
-    pg_bin = max(pathlib.Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name))
-    lib_sh("fi_drop_db", target)
-    lib_sh("fi_copy_db_into", str(pg_bin), os.environ.get("FI_DB_PORT", "5432"), source, target, str(data_dir))
-    result = subprocess.run(
-        [os.path.join(os.environ.get("FI_VENV", ""), "bin", "python"), str(ROOT / "setup" / "history.py"),
-         "-d", target, "--profile", "large", "--scale", str(SCALE),
-         "--odoo-path", os.environ.get("ODOO_DIR", "/opt/odoo/18.0"), "--data-dir", str(data_dir)],
-        capture_output=True, text=True, check=False, timeout=900,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
+    target, data_dir, result = generated_copy(
+        tmp_path_factory, "large", "--profile", "large", "--scale", str(SCALE), timeout=900
+    )
     yield {"db": target, "data_dir": data_dir, "out": result.stdout}
     lib_sh("fi_drop_db", target)
 
@@ -132,3 +117,22 @@ def test_largest_customer_and_core_twins(large_db):
         "SELECT so.id FROM sale_order so WHERE so.name LIKE 'SG%' AND NOT EXISTS (SELECT 1 FROM mail_followers f"
         " WHERE f.res_model = 'sale.order' AND f.res_id = so.id AND f.partner_id = so.partner_id)",
     )
+
+
+def test_busiest_technician_has_missions_in_the_coming_days(large_db):
+    """The phone's day download (today to three days ahead, Paris days) of the busiest
+    technician, which the benchmarks measure, has missions to download every day."""
+    db = large_db["db"]
+    busiest = psql(
+        db, "SELECT user_id FROM field_intervention_res_users_rel GROUP BY 1 ORDER BY count(*) DESC, user_id LIMIT 1"
+    )
+    paris_day = "(planned_date AT TIME ZONE 'UTC' AT TIME ZONE 'Europe/Paris')::date"
+    today = "(now() AT TIME ZONE 'Europe/Paris')::date"
+    days = psql(
+        db,
+        f"""SELECT count(DISTINCT {paris_day}) FROM field_intervention fi
+              JOIN field_intervention_res_users_rel r ON r.intervention_id = fi.id
+             WHERE r.user_id = {busiest} AND fi.state = 'draft'
+               AND {paris_day} BETWEEN {today} AND {today} + 3""",
+    )
+    assert days == "4", days
