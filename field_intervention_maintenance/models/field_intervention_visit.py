@@ -215,7 +215,8 @@ class FieldInterventionVisit(models.Model):
             "company_id": self.company_id.id,
             "partner_id": contract.partner_id.id,
             "intervention_site_id": equipment.site_id.id,
-            "user_ids": [(6, 0, contract.user_id.ids)],
+            # a default technician archived since the contract was signed gets no new mission
+            "user_ids": [(6, 0, contract.user_id.filtered("active").ids)],
             "planned_date_start": start,
             "planned_date_end": end,
             "date_deadline": self.due_date,

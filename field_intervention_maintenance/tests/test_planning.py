@@ -61,6 +61,13 @@ class TestPlanning(MaintenanceCommon):
         self.assertEqual(intervention.technician_ids, self.tech_a)
         self.assertIn(intervention, self.env["field.intervention"].with_user(self.tech_a).search([]))
 
+    def test_archived_default_technician_gets_no_mission(self):
+        contract = self._create_contract([(self.boiler, "yearly", 10)], user_id=self.tech_a.id)
+        self.tech_a.active = False
+        task = self._plan(contract).task_id
+        self.assertFalse(task.user_ids, "the dispatcher assigns the visit of a technician who left")
+        self.assertFalse(task.intervention_ids)
+
     def test_technician_sees_the_visits_of_his_missions(self):
         contract = self._create_contract([(self.boiler, "yearly", 10), (self.heat_pump, "yearly", 12)])
         visits = self._plan(contract)
