@@ -145,8 +145,14 @@ class FieldInterventionVisit(models.Model):
     # Planning
     # ------------------------------------------------------------------
     def _fi_tz_env(self):
-        """The visit as seen from the company's time zone (the day a visit falls on)."""
-        tz = self.env.context.get("tz") or self.company_id.partner_id.tz or "Europe/Paris"
+        """The visit as seen from its site's time zone (the day a visit falls on), whoever
+        reads it: the planned day is stored, the window is in the site's hours."""
+        tz = (
+            self.equipment_id.site_id.tz
+            or self.company_id.partner_id.tz
+            or self.env.context.get("tz")
+            or "Europe/Paris"
+        )
         return self.with_context(tz=tz)
 
     def _fi_window(self, day):

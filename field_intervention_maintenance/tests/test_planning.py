@@ -138,6 +138,21 @@ class TestPlanning(MaintenanceCommon):
         with self.assertRaises(AccessError):
             visit.with_user(self.manager).write({"due_date": new_day})
 
+    def test_visit_day_in_the_site_time_zone_whoever_reschedules(self):
+        contract = self._create_contract([(self.boiler, "yearly", 10)], user_id=self.tech_a.id)
+        visit = self._plan(contract)
+        self.assertEqual(self.site.tz, "Europe/Paris")
+        new_day = visit.due_date + relativedelta(days=3)
+        # a dispatcher whose browser is in Honolulu (UTC-10): 8:00 in Paris is the day before there
+        visit.with_user(self.manager).with_context(tz="Pacific/Honolulu").write({"planned_date": new_day})
+        start = visit.task_id.planned_date_start
+        paris = fields.Datetime.context_timestamp(visit.with_context(tz="Europe/Paris"), start)
+        self.assertEqual((paris.date(), paris.hour), (new_day, 8))
+        visit.invalidate_recordset(["planned_date"])
+        self.assertEqual(visit.planned_date, new_day)
+        visit.task_id.with_context(tz="Pacific/Honolulu").write({"planned_date_start": start - timedelta(minutes=1)})
+        self.assertEqual(visit.planned_date, new_day, "recomputed in the site's time zone, not the writer's")
+
     def test_overdue_flag(self):
         contract = self._create_contract([(self.boiler, "yearly", 3)], user_id=self.tech_a.id)
         visit = self._plan(contract)
