@@ -208,6 +208,15 @@ class FieldInterventionVisit(models.Model):
         self.env["field.intervention.contract"].invalidate_model(["visit_ids"])
         return self.browse(ids)
 
+    def _fi_cancel(self):
+        """Cancel the visits whose intervention has not started, with their missions and draft
+        interventions (with the caller's rights); a started one is left to its technician."""
+        tasks = self.task_id
+        interventions = tasks.intervention_ids
+        started = interventions.filtered(lambda rec: rec.state not in ("draft", "cancel")).task_id
+        interventions.filtered(lambda rec: rec.state == "draft" and rec.task_id not in started).action_cancel()
+        (tasks - started).write({"state": "1_canceled"})
+
     def _fi_prepare_task_values(self):
         """Values of the mission of the visit (hook)."""
         self.ensure_one()

@@ -110,6 +110,26 @@ class TestPlanning(MaintenanceCommon):
         self.env["field.intervention.contract"]._cron_plan_visits()
         self.assertFalse(running.visit_ids)
 
+    def test_termination_cancels_the_visits_to_come(self):
+        contract = self._create_contract(
+            [(self.boiler, "semiannual", -10), (self.heat_pump, "yearly", 10)], user_id=self.tech_a.id
+        )
+        self.company.fi_maintenance_horizon_days = 200
+        visits = self._plan(contract)
+        overdue = visits.filtered(lambda visit: visit.due_date < self.today)
+        to_come = visits - overdue
+        self.assertEqual((len(overdue), len(to_come)), (1, 2))
+        started = to_come[0].task_id.intervention_ids.with_user(self.tech_a)
+        started.action_start()
+        contract.with_user(self.manager).action_terminate()
+        self.assertEqual(overdue.state, "planned", "due under the contract: the dispatcher decides")
+        self.assertEqual(to_come[0].state, "planned", "started by its technician")
+        self.assertEqual(started.state, "in_progress")
+        self.assertEqual(to_come[1].state, "cancel")
+        self.assertEqual(to_come[1].task_id.state, "1_canceled")
+        self.assertEqual(to_come[1].task_id.intervention_ids.state, "cancel")
+        self.assertEqual(overdue.task_id.intervention_ids.state, "draft")
+
     def test_contract_without_renewal_ends(self):
         contract = self._create_contract(
             [(self.boiler, "semiannual", 5)], tacit_renewal=False, duration_months=2, date_start=self.today
