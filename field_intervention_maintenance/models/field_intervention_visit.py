@@ -93,7 +93,7 @@ class FieldInterventionVisit(models.Model):
                 visit.state = "planned"
 
     @api.depends("due_date", "state")
-    @api.depends_context("date")
+    @api.depends_context("tz")  # today is the reader's (context_today)
     def _compute_is_overdue(self):
         today = fields.Date.context_today(self)
         for visit in self:
