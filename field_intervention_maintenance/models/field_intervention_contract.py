@@ -223,11 +223,15 @@ class FieldInterventionContract(models.Model):
         return True
 
     def action_terminate(self):
-        """End a running contract today: no visit is planned any more, the planned ones stay."""
+        """End a running contract today: no visit is planned any more, and the visits due after
+        today that nobody started are cancelled with their missions (the ones due by today stay:
+        the dispatcher decides)."""
         self._fi_check_manager()
         if any(contract.state != "running" for contract in self):
             raise UserError(self.env._("Only a running contract can be terminated."))
-        self._fi_set_state({"state": "terminated", "date_terminated": fields.Date.context_today(self)})
+        today = fields.Date.context_today(self)
+        self._fi_set_state({"state": "terminated", "date_terminated": today})
+        self.visit_ids.filtered(lambda visit: visit.state == "planned" and visit.due_date > today)._fi_cancel()
         return True
 
     @api.readonly

@@ -170,6 +170,14 @@ class FieldInterventionEquipment(models.Model):
                     )
                 )
 
+    @api.constrains("site_id")
+    def _check_contract_customer(self):
+        """Moved to another customer's address, the equipment leaves its open contracts first
+        (their visits would go to the new owner's site under the old customer's contract)."""
+        self.contract_line_ids.filtered(
+            lambda line: line.contract_id.state in ("draft", "running")
+        )._check_equipment_customer()
+
     def _fi_user_fields(self):
         fields_ = super()._fi_user_fields()
         if self.env.user.has_group("field_intervention.group_field_intervention_technician"):

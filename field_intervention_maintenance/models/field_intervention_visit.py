@@ -93,7 +93,7 @@ class FieldInterventionVisit(models.Model):
                 visit.state = "planned"
 
     @api.depends("due_date", "state")
-    @api.depends_context("date")
+    @api.depends_context("tz")  # today is the reader's (context_today)
     def _compute_is_overdue(self):
         today = fields.Date.context_today(self)
         for visit in self:
@@ -145,8 +145,14 @@ class FieldInterventionVisit(models.Model):
     # Planning
     # ------------------------------------------------------------------
     def _fi_tz_env(self):
-        """The visit as seen from the company's time zone (the day a visit falls on)."""
-        tz = self.env.context.get("tz") or self.company_id.partner_id.tz or "Europe/Paris"
+        """The visit as seen from its site's time zone (the day a visit falls on), whoever
+        reads it: the planned day is stored, the window is in the site's hours."""
+        tz = (
+            self.equipment_id.site_id.tz
+            or self.company_id.partner_id.tz
+            or self.env.context.get("tz")
+            or "Europe/Paris"
+        )
         return self.with_context(tz=tz)
 
     def _fi_window(self, day):
@@ -202,6 +208,15 @@ class FieldInterventionVisit(models.Model):
         self.env["field.intervention.contract"].invalidate_model(["visit_ids"])
         return self.browse(ids)
 
+    def _fi_cancel(self):
+        """Cancel the visits whose intervention has not started, with their missions and draft
+        interventions (with the caller's rights); a started one is left to its technician."""
+        tasks = self.task_id
+        interventions = tasks.intervention_ids
+        started = interventions.filtered(lambda rec: rec.state not in ("draft", "cancel")).task_id
+        interventions.filtered(lambda rec: rec.state == "draft" and rec.task_id not in started).action_cancel()
+        (tasks - started).write({"state": "1_canceled"})
+
     def _fi_prepare_task_values(self):
         """Values of the mission of the visit (hook)."""
         self.ensure_one()
@@ -215,7 +230,8 @@ class FieldInterventionVisit(models.Model):
             "company_id": self.company_id.id,
             "partner_id": contract.partner_id.id,
             "intervention_site_id": equipment.site_id.id,
-            "user_ids": [(6, 0, contract.user_id.ids)],
+            # a default technician archived since the contract was signed gets no new mission
+            "user_ids": [(6, 0, contract.user_id.filtered("active").ids)],
             "planned_date_start": start,
             "planned_date_end": end,
             "date_deadline": self.due_date,

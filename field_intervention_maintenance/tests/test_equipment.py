@@ -26,6 +26,17 @@ class TestEquipment(MaintenanceCommon):
         with self.assertRaises(AccessError):
             self.boiler.with_user(self.tech_a).unlink()
 
+    def test_equipment_under_contract_moves_within_its_customer(self):
+        self._create_contract([(self.boiler, "yearly", 10)])
+        other_site = self._fi_create_site(self.customer, "Boulangerie Martin - Boutique")
+        self.boiler.with_user(self.tech_a).write({"site_id": other_site.id})
+        self.assertEqual(self.boiler.partner_id, self.customer)
+        with self.assertRaises(ValidationError):  # sold with the house: the contract is the old owner's
+            self.boiler.with_user(self.tech_a).write({"site_id": self.other_customer.id})
+        # not under an open contract: it can follow its new owner
+        self.heat_pump.with_user(self.tech_a).write({"site_id": self.other_customer.id})
+        self.assertEqual(self.heat_pump.partner_id, self.other_customer)
+
     def test_refrigerant_only_where_there_is_one(self):
         self.assertTrue(self.heat_pump.has_refrigerant)
         with self.assertRaises(ValidationError):

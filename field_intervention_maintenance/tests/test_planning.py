@@ -61,6 +61,13 @@ class TestPlanning(MaintenanceCommon):
         self.assertEqual(intervention.technician_ids, self.tech_a)
         self.assertIn(intervention, self.env["field.intervention"].with_user(self.tech_a).search([]))
 
+    def test_archived_default_technician_gets_no_mission(self):
+        contract = self._create_contract([(self.boiler, "yearly", 10)], user_id=self.tech_a.id)
+        self.tech_a.active = False
+        task = self._plan(contract).task_id
+        self.assertFalse(task.user_ids, "the dispatcher assigns the visit of a technician who left")
+        self.assertFalse(task.intervention_ids)
+
     def test_technician_sees_the_visits_of_his_missions(self):
         contract = self._create_contract([(self.boiler, "yearly", 10), (self.heat_pump, "yearly", 12)])
         visits = self._plan(contract)
@@ -103,6 +110,26 @@ class TestPlanning(MaintenanceCommon):
         self.env["field.intervention.contract"]._cron_plan_visits()
         self.assertFalse(running.visit_ids)
 
+    def test_termination_cancels_the_visits_to_come(self):
+        contract = self._create_contract(
+            [(self.boiler, "semiannual", -10), (self.heat_pump, "yearly", 10)], user_id=self.tech_a.id
+        )
+        self.company.fi_maintenance_horizon_days = 200
+        visits = self._plan(contract)
+        overdue = visits.filtered(lambda visit: visit.due_date < self.today)
+        to_come = visits - overdue
+        self.assertEqual((len(overdue), len(to_come)), (1, 2))
+        started = to_come[0].task_id.intervention_ids.with_user(self.tech_a)
+        started.action_start()
+        contract.with_user(self.manager).action_terminate()
+        self.assertEqual(overdue.state, "planned", "due under the contract: the dispatcher decides")
+        self.assertEqual(to_come[0].state, "planned", "started by its technician")
+        self.assertEqual(started.state, "in_progress")
+        self.assertEqual(to_come[1].state, "cancel")
+        self.assertEqual(to_come[1].task_id.state, "1_canceled")
+        self.assertEqual(to_come[1].task_id.intervention_ids.state, "cancel")
+        self.assertEqual(overdue.task_id.intervention_ids.state, "draft")
+
     def test_contract_without_renewal_ends(self):
         contract = self._create_contract(
             [(self.boiler, "semiannual", 5)], tacit_renewal=False, duration_months=2, date_start=self.today
@@ -130,6 +157,21 @@ class TestPlanning(MaintenanceCommon):
             visit.with_user(self.tech_a).write({"planned_date": new_day})
         with self.assertRaises(AccessError):
             visit.with_user(self.manager).write({"due_date": new_day})
+
+    def test_visit_day_in_the_site_time_zone_whoever_reschedules(self):
+        contract = self._create_contract([(self.boiler, "yearly", 10)], user_id=self.tech_a.id)
+        visit = self._plan(contract)
+        self.assertEqual(self.site.tz, "Europe/Paris")
+        new_day = visit.due_date + relativedelta(days=3)
+        # a dispatcher whose browser is in Honolulu (UTC-10): 8:00 in Paris is the day before there
+        visit.with_user(self.manager).with_context(tz="Pacific/Honolulu").write({"planned_date": new_day})
+        start = visit.task_id.planned_date_start
+        paris = fields.Datetime.context_timestamp(visit.with_context(tz="Europe/Paris"), start)
+        self.assertEqual((paris.date(), paris.hour), (new_day, 8))
+        visit.invalidate_recordset(["planned_date"])
+        self.assertEqual(visit.planned_date, new_day)
+        visit.task_id.with_context(tz="Pacific/Honolulu").write({"planned_date_start": start - timedelta(minutes=1)})
+        self.assertEqual(visit.planned_date, new_day, "recomputed in the site's time zone, not the writer's")
 
     def test_overdue_flag(self):
         contract = self._create_contract([(self.boiler, "yearly", 3)], user_id=self.tech_a.id)
