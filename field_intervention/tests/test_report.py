@@ -63,3 +63,17 @@ class TestReport(FieldInterventionCommon, HttpCase):
         self.assertEqual(action.paperformat_id.format, "A4")
         html = report._render_qweb_html(action, intervention.ids)[0].decode()
         self.assertIn('id="fi_signature_block"', html)
+
+    def test_reports_printed_together(self):
+        """Several reports printed at once (the list's Print): one PDF with each report from a
+        new page, on Debian's wkhtmltopdf too, which takes a single input document."""
+        first = self._create_intervention(work_description="Premier passage")
+        second = self._create_intervention(work_description="Second passage")
+        report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        action = "field_intervention.action_report_field_intervention"
+        pdf, _format = report._render_qweb_pdf(action, (first | second).ids)
+        pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+        first_pages = [index for index, text in enumerate(pages) if first.name in text]
+        second_pages = [index for index, text in enumerate(pages) if second.name in text]
+        self.assertTrue(first_pages and second_pages, pages)
+        self.assertLess(max(first_pages), min(second_pages), "each report starts on a page of its own")
