@@ -122,10 +122,15 @@ class FieldInterventionEquipment(models.Model):
 
     @api.depends("kind", "brand", "model")
     def _compute_name(self):
-        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        # the name is kept as written: in the company's language, whoever records the equipment
+        kinds_by_lang = {}
         for equipment in self:
             if not equipment.name or equipment.name == "/":
-                parts = [kinds.get(equipment.kind), equipment.brand, equipment.model]
+                lang = equipment.company_id.partner_id.lang or self.env.lang
+                if lang not in kinds_by_lang:
+                    selection = self._fields["kind"]._description_selection(self.with_context(lang=lang).env)
+                    kinds_by_lang[lang] = dict(selection)
+                parts = [kinds_by_lang[lang].get(equipment.kind), equipment.brand, equipment.model]
                 equipment.name = " ".join(part for part in parts if part) or "/"
 
     @api.depends("site_id.commercial_partner_id")
@@ -154,9 +159,8 @@ class FieldInterventionEquipment(models.Model):
             equipment.intervention_count = counts.get(equipment, 0)
 
     def _compute_qr_url(self):
-        base_url = self.get_base_url()
-        for equipment in self:
-            equipment.qr_url = f"{base_url}/my/equipment/{equipment.id}" if equipment.id else False
+        for equipment in self:  # the base URL of each one's company (labels are printed in batches)
+            equipment.qr_url = f"{equipment.get_base_url()}/my/equipment/{equipment.id}" if equipment.id else False
 
     @api.constrains("kind", "refrigerant", "refrigerant_charge_kg")
     def _check_refrigerant(self):

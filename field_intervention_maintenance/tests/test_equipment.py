@@ -1,9 +1,13 @@
 import base64
+import io
+import re
 from datetime import timedelta
+
+from PyPDF2 import PdfReader
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import MaintenanceCommon
 
@@ -84,3 +88,28 @@ class TestEquipment(MaintenanceCommon):
         self.assertEqual(intervention.equipment_ids, self.boiler)
         self.assertEqual(intervention.state, "draft")
         self.assertNotEqual(intervention.name, "/")
+
+
+@tagged("-at_install", "post_install")
+class TestEquipmentLabel(MaintenanceCommon, HttpCase):
+    """HttpCase: wkhtmltopdf fetches the report assets from the test server (shared test cursor)."""
+
+    def test_labels_printed_together_in_the_customers_language(self):
+        """Labels are printed in batches (the list's Print), one page each, in the customer's
+        language and in UTF-8, whoever prints them (here an English-speaking technician)."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.customer.lang = self.company.partner_id.lang = "fr_FR"
+        boiler = self._create_equipment(self.site, kind="gas_boiler", brand="Viessmann", serial_number="SN-FR")
+        boiler.with_user(self.tech_a).write({"power_kw": 24.5})
+        self.assertEqual(boiler.name, "Chaudière gaz Viessmann", "in the company's language, not the technician's")
+        equipment = boiler | self.heat_pump
+        report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        pdf, _format = report._render_qweb_pdf("field_intervention_maintenance.report_equipment_label", equipment.ids)
+        pages = [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+        self.assertEqual(len(pages), 2, pages)
+        self.assertIn("Chaudière", pages[0])
+        self.assertIn("Numéro de série : SN-FR", pages[0])
+        self.assertIn("24,5 kW", pages[0])
+        self.assertIn(f"/my/equipment/{boiler.id}", pages[0])
+        self.assertIn("R32", pages[1])
+        self.assertIn(f"/my/equipment/{self.heat_pump.id}", pages[1])
