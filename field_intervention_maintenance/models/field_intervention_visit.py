@@ -6,7 +6,7 @@ from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from odoo.addons.field_intervention.tools.trusted_write import trusted_write
 
@@ -66,6 +66,15 @@ class FieldInterventionVisit(models.Model):
             "A contract line has one visit per due date.",
         ),
     ]
+
+    @api.depends("equipment_id", "due_date")
+    def _compute_display_name(self):
+        for visit in self:
+            visit.display_name = self.env._(
+                "%(equipment)s, due %(date)s",
+                equipment=visit.equipment_id.display_name,
+                date=format_date(self.env, visit.due_date),
+            )
 
     @api.depends("task_id.planned_date_start")
     def _compute_planned_date(self):
@@ -222,8 +231,9 @@ class FieldInterventionVisit(models.Model):
         self.ensure_one()
         contract, equipment = self.contract_id, self.equipment_id
         start, end = self._fi_window(self.due_date)
-        # the scheduled action has no language of its own: the mission speaks the company's
-        lang = self.env.context.get("lang") or self.company_id.partner_id.lang
+        # the mission speaks the company's language, whoever plans it (the scheduled action runs
+        # in its user's language, the administrator's English on a fresh database)
+        lang = self.company_id.partner_id.lang or self.env.lang
         return {
             "name": self.with_context(lang=lang).env._("Maintenance: %(equipment)s", equipment=equipment.display_name),
             "project_id": contract.project_id.id,

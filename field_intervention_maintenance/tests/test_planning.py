@@ -61,6 +61,18 @@ class TestPlanning(MaintenanceCommon):
         self.assertEqual(intervention.technician_ids, self.tech_a)
         self.assertIn(intervention, self.env["field.intervention"].with_user(self.tech_a).search([]))
 
+    def test_mission_and_visit_speak_the_companys_language(self):
+        """The scheduled action runs in its user's language (English on a fresh database): the
+        mission it creates is named in the company's, for the company's technicians."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.company.partner_id.lang = "fr_FR"
+        boiler = self._create_equipment(self.site, kind="gas_boiler", brand="Viessmann")
+        contract = self._create_contract([(boiler, "yearly", 10)])
+        visit = contract.with_context(lang="en_US")._fi_plan_visits()
+        self.assertTrue(visit.task_id.name.startswith("Entretien : Chaudière gaz"), visit.task_id.name)
+        self.assertIn(visit.equipment_id.display_name, visit.with_context(lang="en_US").display_name)
+        self.assertNotIn("field.intervention.visit", visit.display_name)
+
     def test_archived_default_technician_gets_no_mission(self):
         contract = self._create_contract([(self.boiler, "yearly", 10)], user_id=self.tech_a.id)
         self.tech_a.active = False
