@@ -15,6 +15,7 @@
         "data/ir_cron_data.xml",
         "report/field_intervention_equipment_report.xml",
         "report/field_intervention_equipment_templates.xml",
+        "report/field_intervention_templates.xml",
         "views/field_intervention_equipment_views.xml",
         "views/field_intervention_contract_views.xml",
         "views/field_intervention_visit_views.xml",

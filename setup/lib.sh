@@ -8,7 +8,7 @@ FI_VENV=${FI_VENV:-$FI_HOME/venv-18.0}
 FI_DB_HOST=${FI_DB_HOST:-127.0.0.1}
 FI_DB_PORT=${FI_DB_PORT:-5432}
 FI_DB_USER=${FI_DB_USER:-odoo}
-FI_ADDONS="l10n_fr_invoice,field_intervention,field_intervention_sign,field_intervention_invoice,field_intervention_mobile,l10n_fr_pa_flow,field_intervention_pa,field_intervention_maintenance"
+FI_ADDONS="l10n_fr_invoice,field_intervention,field_intervention_sign,field_intervention_invoice,field_intervention_mobile,l10n_fr_pa_flow,field_intervention_pa,field_intervention_maintenance,field_intervention_maintenance_invoice"
 ODOO_NIGHTLY_URL=https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz
 FI_SYSTEM_PACKAGES=(libldap2-dev libsasl2-dev libpq-dev postgresql-client wkhtmltopdf chromium
                     fonts-dejavu-core python3-venv curl)

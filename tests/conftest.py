@@ -21,6 +21,7 @@ ADDONS = (
     "l10n_fr_pa_flow",
     "field_intervention_pa",
     "field_intervention_maintenance",
+    "field_intervention_maintenance_invoice",
 )
 
 

@@ -20,6 +20,7 @@ def test_login_over_json_rpc_and_read_interventions(odoo_server):
         "field_intervention_mobile",
         "field_intervention_pa",
         "field_intervention_maintenance",
+        "field_intervention_maintenance_invoice",
     }
     count = session.call_kw("field.intervention", "search_count", [[]])
     assert count >= 0

@@ -359,6 +359,14 @@ class FieldIntervention(models.Model):
             "photo_ids",
         }
 
+    def _fi_get_signed_extra(self):
+        """What other addons add to the content the customer signs (hook): a dict of
+        language-neutral JSON values that field_intervention_sign adds to the signed content,
+        beside the report's own keys. Return a key only for the reports it applies to: the
+        content of the others (and the hash of those signed before) stays the same."""
+        self.ensure_one()
+        return {}
+
     def _check_content_editable(self):
         """Raise a UserError if the content of one of the interventions is locked."""
         locked = self.filtered(lambda rec: rec.state in rec._get_locked_states())

@@ -330,7 +330,7 @@ class FieldIntervention(models.Model):
         return self.filtered(
             lambda rec: (
                 not data.items(rec)
-                and float_is_zero(data.hours[rec.id], precision_digits=digits)
+                and float_is_zero(rec._fi_billed_hours(data), precision_digits=digits)
                 and not Check._signed_content_mismatch(rec, data)
             )
         )
@@ -339,11 +339,15 @@ class FieldIntervention(models.Model):
         """Mark the interventions as billing nothing, once, with a trace in their chatter: they
         leave the interventions to invoice and the invoicing never takes them again."""
         self.write({"invoice_no_quantity": True, "invoice_error": False})
-        body = self.env._(
+        self._message_log_batch(bodies={rec.id: rec._fi_no_quantity_message() for rec in self})
+
+    def _fi_no_quantity_message(self):
+        """Why the intervention bills nothing, in its chatter (hook)."""
+        self.ensure_one()
+        return self.env._(
             "Nothing to bill: the worked time, travel and parts of the signed report round to a zero "
             "quantity. No invoice is created for this intervention."
         )
-        self._message_log_batch(bodies=dict.fromkeys(self.ids, body))
 
     def _fi_create_invoices_by_group(self):
         """Slow path after a failure: invoice group by group, find the failing interventions of
@@ -593,7 +597,7 @@ class FieldIntervention(models.Model):
         items = []
         project = self.project_id
         digits = data.quantity_digits
-        hours = data.hours[self.id]
+        hours = self._fi_billed_hours(data)
         if hours and project.labour_product_id and not data.sale_line(self):
             product = project.labour_product_id
             quantity = self._fi_convert_hours(hours, product.uom_id)
@@ -604,7 +608,7 @@ class FieldIntervention(models.Model):
             quantity = self._fi_travel_quantity(travel.uom_id, data)
             if not float_is_zero(quantity, precision_digits=digits):
                 items.append(BillableItem("travel", travel, quantity, travel.uom_id, travel.display_name))
-        for part in self.part_ids:
+        for part in self._fi_billable_parts():
             if float_is_zero(part.quantity, precision_digits=digits):
                 continue
             items.append(
@@ -617,6 +621,16 @@ class FieldIntervention(models.Model):
                 )
             )
         return items
+
+    def _fi_billed_hours(self, data):
+        """Worked hours billed as labour (hook: all the hours of the intervention's timesheets)."""
+        self.ensure_one()
+        return data.hours[self.id]
+
+    def _fi_billable_parts(self):
+        """Parts of the report billed to the customer (hook: all of them)."""
+        self.ensure_one()
+        return self.part_ids
 
     def _fi_convert_hours(self, hours, uom):
         """Hours (company time unit) in the unit of the product when it is a time unit."""

@@ -44,7 +44,7 @@ class FieldInterventionInvoiceCheck(models.AbstractModel):
                 "sale order %(order)s of the mission is not confirmed.",
                 order=intervention.task_id.sale_line_id.order_id.display_name,
             )
-        if not sale_line and data.hours[intervention.id] and not intervention.project_id.labour_product_id:
+        if not sale_line and intervention._fi_billed_hours(data) and not intervention.project_id.labour_product_id:
             return self.env._(
                 "project %(project)s has no labour product.", project=intervention.project_id.display_name
             )

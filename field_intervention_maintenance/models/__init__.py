@@ -6,3 +6,4 @@ from . import field_intervention_contract_line
 from . import field_intervention_visit
 from . import field_intervention
 from . import project_task
+from . import field_intervention_part

@@ -26,6 +26,7 @@ CONTRACT_USER_FIELDS = frozenset(
     }
 )
 MANAGER_GROUP = "field_intervention.group_field_intervention_manager"
+PARTS_POLICIES = [("none", "No parts"), ("listed", "Listed parts"), ("all", "All parts")]
 
 
 class FieldInterventionContract(models.Model):
@@ -77,7 +78,7 @@ class FieldInterventionContract(models.Model):
     include_labour = fields.Boolean(string="Labour Included", default=True)
     include_travel = fields.Boolean(string="Travel Included", default=True)
     parts_policy = fields.Selection(
-        [("none", "No parts"), ("listed", "Listed parts"), ("all", "All parts")],
+        PARTS_POLICIES,
         string="Parts Included",
         default="none",
         required=True,

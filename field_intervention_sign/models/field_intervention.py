@@ -648,6 +648,10 @@ class FieldIntervention(models.Model):
             "photos": sorted([photo_hashes[photo.id], photo.name or ""] for photo in self.photo_ids),
             "currency": self.company_id.currency_id.name if show_prices else "",
         }
+        # what the other addons print on the report (a contract's coverage...); never in place
+        # of one of the report's own keys
+        extra = self._fi_get_signed_extra()
+        content.update({key: value for key, value in extra.items() if key not in content})
         return canonical_json(content)
 
     def _fi_canonical_part(self, part, show_prices):

@@ -154,6 +154,13 @@ REPORT_PROTECTED = (
     # field_intervention_pa: the status of its invoice on the approved platform (computed)
     "fi_pa_status",
     "fi_pa_attention",
+    # field_intervention_maintenance: the contract of the mission's visit and what it covers,
+    # taken when the intervention is created, locked with the report, signed as covered
+    "fi_contract_id",
+    "fi_cover_labour",
+    "fi_cover_travel",
+    "fi_cover_parts",
+    "fi_cover_product_ids",
 )
 
 
@@ -264,6 +271,8 @@ FIELDS = {
         **LINE_MAGIC,
         **fields_of(CONTENT, ("intervention_id", "sequence", "product_id", "name", "quantity", "product_uom_id")),
         "product_uom_category_id": NOBODY,
+        # field_intervention_maintenance: computed from the contract's terms the intervention took
+        "fi_covered": NOBODY,
     },
     "field.intervention.checklist.line": {
         **LINE_MAGIC,
