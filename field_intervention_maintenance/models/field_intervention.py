@@ -108,19 +108,22 @@ class FieldIntervention(models.Model):
     def _fi_get_canonical_content(self, photo_hashes=None):
         """The signed content adds what the certificate prints: the measurements (equipment,
         kind, value, reference), the instruments and the advice. Under keys of their own, which
-        the phone takes from the content it downloaded (it does not edit them)."""
+        the phone takes from the content it downloaded (it does not edit them), and only when
+        there is something: the content of a report without them is the same as before."""
         content = json.loads(super()._fi_get_canonical_content(photo_hashes=photo_hashes))
         measures = self.checklist_line_ids.filtered("measure_kind").sorted(lambda line: (line.sequence, line.id))
-        content["measurements"] = [
-            [
-                line.equipment_id.serial_number or line.equipment_id.name or "",
-                line.measure_kind,
-                float_repr(line.measure_value, 1),
-                float_repr(line.measure_reference, 1),
+        if measures:
+            content["measurements"] = [
+                [
+                    line.equipment_id.serial_number or line.equipment_id.name or "",
+                    line.measure_kind,
+                    float_repr(line.measure_value, 1),
+                    float_repr(line.measure_reference, 1),
+                ]
+                for line in measures
             ]
-            for line in measures
-        ]
-        content["certificate"] = {name: self[name] or "" for name in CERTIFICATE_CONTENT_FIELDS}
+        if any(self[name] for name in CERTIFICATE_CONTENT_FIELDS):
+            content["certificate"] = {name: self[name] or "" for name in CERTIFICATE_CONTENT_FIELDS}
         return canonical_json(content)
 
     # ------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import io
+import json
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -7,7 +8,7 @@ from pypdf import PdfReader
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
-from odoo.tools import config
+from odoo.tools import config, mute_logger
 from odoo.tools.misc import format_date
 
 from odoo.addons.field_intervention_sign.tests.common import fake_report_pdf, make_signature_png, run_sign_jobs
@@ -134,9 +135,13 @@ class TestBoilerCertificate(MaintenanceCommon, HttpCase):
         self.assertIn("Analyseur Testo 310", content)
         with self.assertRaises(UserError):
             efficiency.with_user(self.tech_a).measure_value = 80.0  # done: locked
-        # the heat pump gets no boiler measurement; a boiler taken off takes its lines away
+        # the heat pump gets no boiler measurement (nor new keys in its signed content); a boiler
+        # taken off takes its lines away
         other = self._create_intervention(equipment_ids=[Command.set(self.heat_pump.ids)]).with_user(self.tech_a)
         self.assertFalse(other.checklist_line_ids.filtered("measure_kind"))
+        other_content = json.loads(other._fi_get_canonical_content())
+        self.assertNotIn("measurements", other_content)
+        self.assertNotIn("certificate", other_content)
         other.equipment_ids = [Command.link(self.boiler.id)]
         self.assertEqual(len(other.checklist_line_ids.filtered("measure_kind")), 6)
         other.equipment_ids = [Command.unlink(self.boiler.id)]
@@ -273,3 +278,32 @@ class TestBoilerCertificate(MaintenanceCommon, HttpCase):
         self.assertFalse(intervention.sign_pending_job, intervention.sign_job_error)
         self.assertFalse(intervention.boiler_certificate_ids)
         self.assertFalse(self.heat_pump.boiler_certificate_ids)
+
+    def test_certificate_failure_is_retried(self):
+        """A certificate that cannot be rendered leaves the signature's jobs pending (nothing
+        half done); the retry produces it once, then the customer's mail joins it."""
+        intervention = self._done_visit(self.boiler)
+        self._sign(intervention)
+        Certificate = type(self.env["field.intervention.boiler.certificate"])
+        with (
+            patch.object(Certificate, "_fi_render_and_attach", side_effect=RuntimeError("wkhtmltopdf is down")),
+            mute_logger("odoo.addons.field_intervention_sign.models.field_intervention_sign_job_mixin"),
+        ):
+            run_sign_jobs(self.env)
+        intervention = intervention.sudo()
+        self.assertTrue(intervention.sign_pending_job)
+        self.assertIn("wkhtmltopdf is down", intervention.sign_job_error)
+        self.assertFalse(intervention.boiler_certificate_ids)
+        self.assertEqual(intervention.state, "signed", "the signature is kept")
+        # the scheduled action's next try
+        intervention.sign_job_next_try = fields.Datetime.now() - timedelta(seconds=1)
+        run_sign_jobs(self.env)
+        self.assertFalse(intervention.sign_pending_job, intervention.sign_job_error)
+        certificate = intervention.boiler_certificate_ids
+        self.assertEqual(len(certificate), 1)
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "field.intervention"), ("res_id", "=", intervention.id)])
+        )
+        self.assertEqual(len(mails.filtered(lambda mail: certificate.attachment_id in mail.attachment_ids)), 1)
