@@ -10,7 +10,13 @@ from .field_intervention_boiler_certificate import BOILER_KINDS
 from .field_intervention_checklist_line import BOILER_MEASURES
 
 # what the technician writes for the boiler certificate (signed with the report)
-CERTIFICATE_CONTENT_FIELDS = ("measuring_instruments", "advice_use", "advice_improvement", "advice_replacement")
+CERTIFICATE_CONTENT_FIELDS = (
+    "measuring_instruments",
+    "sizing_assessment",
+    "advice_use",
+    "advice_improvement",
+    "advice_replacement",
+)
 
 
 class FieldIntervention(models.Model):
@@ -27,6 +33,11 @@ class FieldIntervention(models.Model):
     measuring_instruments = fields.Char(
         help="The instruments the measurements were taken with (make, model, serial number), printed on the"
         " maintenance certificate."
+    )
+    sizing_assessment = fields.Text(
+        string="Sizing of the Boiler",
+        help="The boiler's size against the heating needs of the building (not needed when neither has changed"
+        " since the last service).",
     )
     advice_use = fields.Text(string="Advice on Good Use")
     advice_improvement = fields.Text(string="Possible Improvements of the Heating System")

@@ -133,6 +133,7 @@ class FieldInterventionBoilerCertificate(models.Model):
                 for line in measures
             ],
             "co_statement": self._fi_co_statement(measures),
+            "sizing_unchanged": env._("Heating system and needs unchanged since the last service."),
         }
 
     def _fi_date(self, day):

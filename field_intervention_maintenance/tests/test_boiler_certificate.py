@@ -42,10 +42,12 @@ class TestBoilerCertificate(MaintenanceCommon, HttpCase):
                 "street": "8 quai Perrache",
                 "zip": "69002",
                 "city": "Lyon",
-                "company_registry": "55208131700021",
+                "company_registry": "12345678200010",
                 "email": "office@chauffage-rhone.example.com",
             }
         )
+        if "siret" in cls.company.partner_id._fields:  # l10n_fr's SIRET comes first when installed
+            cls.company.partner_id.siret = "12345678200010"
         cls.customer.email = "contact@martin.example.com"
         cls.boiler.write(
             {
@@ -93,6 +95,7 @@ class TestBoilerCertificate(MaintenanceCommon, HttpCase):
             {
                 "checklist_line_ids": [Command.create({"name": "Nettoyage du corps de chauffe", "result": "done"})],
                 "measuring_instruments": "Analyseur Testo 310 n° 4711",
+                "sizing_assessment": "Puissance adaptée aux besoins du logement.",
                 "advice_use": "Ne pas obstruer les entrées d'air.",
                 "advice_improvement": "Poser un thermostat d'ambiance programmable.",
                 "advice_replacement": "Remplacement sans intérêt à ce jour.",
@@ -175,7 +178,7 @@ class TestBoilerCertificate(MaintenanceCommon, HttpCase):
             ("title", "C. env. R. 224-41-8", "Attestation d'entretien annuel de chaudière"),
             ("professional's name", f"{ARRETE}, annexe 5", "Chauffage Rhône SARL"),
             ("professional's address", f"{ARRETE}, annexe 5", "8 quai Perrache"),
-            ("professional's SIRET", f"{ARRETE}, annexe 5", "55208131700021"),
+            ("professional's SIRET", f"{ARRETE}, annexe 5", "12345678200010"),
             ("technician", f"{ARRETE}, annexe 5", "Alice Technician"),
             ("who ordered the service", "C. env. R. 224-41-5 and R. 224-41-8", "Boulangerie Martin"),
             ("address of the installation", f"{ARRETE}, annexe 5", "3 avenue Jean Jaurès"),
@@ -203,6 +206,7 @@ class TestBoilerCertificate(MaintenanceCommon, HttpCase):
             ("efficiency and its reference", f"{ARRETE}, art. 1 and annexe 2", "Rendement 95,3 % 92,0 %"),
             ("efficiency assessment", "C. env. R. 224-41-6 2°", "Égal ou supérieur à la valeur de référence"),
             ("NOx emissions and reference", f"{ARRETE}, annexe 3", "48,0 mg/kWh 56,0 mg/kWh"),
+            ("sizing against the needs", "C. env. R. 224-41-6 2°; arrêté art. 1", "Puissance adaptée aux besoins"),
             ("advice on good use", "C. env. R. 224-41-6 3°; arrêté annexe 4", "Ne pas obstruer les entrées d'air."),
             ("possible improvements", "C. env. R. 224-41-6 3°; arrêté annexe 4", "thermostat d'ambiance programmable"),
             ("interest of replacement", "C. env. R. 224-41-6 3°; arrêté annexe 4", "Remplacement sans intérêt"),

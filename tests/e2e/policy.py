@@ -108,6 +108,7 @@ REPORT_CONTENT = (
     # boiler maintenance certificate prints besides the measurements (signed with the report)
     "equipment_ids",
     "measuring_instruments",
+    "sizing_assessment",
     "advice_use",
     "advice_improvement",
     "advice_replacement",
