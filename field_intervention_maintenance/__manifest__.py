@@ -1,13 +1,14 @@
 {
     "name": "Field Intervention Maintenance",
     "summary": "Installed base (equipment per site, QR label, portal), maintenance contracts and "
-    "visits that plan themselves on a rolling horizon",
+    "visits that plan themselves on a rolling horizon, boiler maintenance certificates",
     "version": "18.0.1.0.0",
     "category": "Services/Field Service",
     "license": "LGPL-3",
     "author": "Field Intervention Suite",
     "website": "https://github.com/field-intervention/field-intervention",
-    "depends": ["field_intervention"],
+    # certificates are delivered once the customer signed the visit's report
+    "depends": ["field_intervention_sign"],
     "data": [
         "security/field_intervention_maintenance_security.xml",
         "security/ir.model.access.csv",
@@ -16,6 +17,8 @@
         "report/field_intervention_equipment_report.xml",
         "report/field_intervention_equipment_templates.xml",
         "report/field_intervention_templates.xml",
+        "report/boiler_certificate_report.xml",
+        "report/boiler_certificate_templates.xml",
         "views/field_intervention_equipment_views.xml",
         "views/field_intervention_contract_views.xml",
         "views/field_intervention_visit_views.xml",

@@ -61,7 +61,32 @@ class FieldInterventionEquipmentPortal(CustomerPortal):
             {
                 "equipment": equipment_sudo,
                 "interventions": equipment._fi_portal_interventions(),
+                "certificates": equipment_sudo.boiler_certificate_ids.filtered("attachment_id"),
                 "page_name": "equipment",
             }
         )
         return request.render("field_intervention_maintenance.portal_equipment_page", values)
+
+    @http.route(
+        "/my/equipment/<int:equipment_id>/certificate/<int:certificate_id>", type="http", auth="user", website=True
+    )
+    def portal_equipment_certificate(self, equipment_id, certificate_id, **kw):
+        """A maintenance certificate of the customer's equipment: only a file this route owns (the
+        PDF recorded on a certificate of that equipment), for whoever may read the equipment."""
+        try:
+            equipment_sudo = self._document_check_access("field.intervention.equipment", equipment_id)
+        except (AccessError, MissingError):
+            raise request.not_found() from None
+        certificate_sudo = equipment_sudo.boiler_certificate_ids.filtered(lambda cert: cert.id == certificate_id)
+        attachment_sudo = certificate_sudo.attachment_id
+        if not attachment_sudo:
+            raise request.not_found()
+        filename = attachment_sudo.name or "certificate.pdf"
+        return request.make_response(
+            attachment_sudo.raw,
+            headers=[
+                ("Content-Type", "application/pdf"),
+                ("Content-Disposition", http.content_disposition(filename)),
+                ("X-Content-Type-Options", "nosniff"),
+            ],
+        )

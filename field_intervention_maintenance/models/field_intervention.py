@@ -1,7 +1,19 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import float_repr
 
+from .field_intervention_boiler_certificate import BOILER_KINDS
+from .field_intervention_checklist_line import BOILER_MEASURES
 from .field_intervention_contract import PARTS_POLICIES
+
+# what the technician writes for the boiler certificate (signed with the report)
+CERTIFICATE_CONTENT_FIELDS = (
+    "measuring_instruments",
+    "sizing_assessment",
+    "advice_use",
+    "advice_improvement",
+    "advice_replacement",
+)
 
 # what the intervention's contract covers, as it stood when the intervention was created: set
 # from the mission's visit, locked with the report's content
@@ -61,6 +73,21 @@ class FieldIntervention(models.Model):
             rec.fi_cover_product_ids = (
                 contract_sudo.covered_product_ids.ids if contract_sudo.parts_policy == "listed" else []
             )
+    measuring_instruments = fields.Char(
+        help="The instruments the measurements were taken with (make, model, serial number), printed on the"
+        " maintenance certificate."
+    )
+    sizing_assessment = fields.Text(
+        string="Sizing of the Boiler",
+        help="The boiler's size against the heating needs of the building (not needed when neither has changed"
+        " since the last service).",
+    )
+    advice_use = fields.Text(string="Advice on Good Use")
+    advice_improvement = fields.Text(string="Possible Improvements of the Heating System")
+    advice_replacement = fields.Text(string="Advice on Replacing the Boiler")
+    boiler_certificate_ids = fields.One2many(
+        "field.intervention.boiler.certificate", "intervention_id", string="Maintenance Certificates", readonly=True
+    )
 
     @api.constrains("equipment_ids", "partner_id")
     def _check_equipment_customer(self):
@@ -77,15 +104,141 @@ class FieldIntervention(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records.filtered("equipment_ids")._fi_add_measure_lines()
+        return records
+
     def write(self, vals):
         if COVERAGE_FIELDS.intersection(vals):
             # users never set them (protected); the model's own code neither once locked
             self._check_content_editable()
-        return super().write(vals)
+        res = super().write(vals)
+        if "equipment_ids" in vals:
+            self._fi_drop_stray_measure_lines()
+            self._fi_add_measure_lines()
+        return res
 
     def _get_content_fields(self):
-        return super()._get_content_fields() | {"equipment_ids"}
+        return super()._get_content_fields() | {"equipment_ids", *CERTIFICATE_CONTENT_FIELDS}
 
+    def _fi_drop_stray_measure_lines(self):
+        """The measurement lines of equipment the intervention no longer services go with it.
+
+        Called after the user's write of the serviced equipment succeeded (the report is
+        editable and theirs to change): the lines that followed the equipment are removed as
+        the application, technicians deleting no checklist line themselves."""
+        stray_sudo = self.sudo().checklist_line_ids.filtered(
+            lambda line: line.equipment_id and line.equipment_id not in line.intervention_id.equipment_ids
+        )
+        stray_sudo.unlink()
+
+    def _fi_add_measure_lines(self):
+        """Give each serviced boiler the measurement lines its kind asks for (those it lacks):
+        the technician fills their values on site. Only while the report can change."""
+        vals_list = []
+        for rec in self.filtered(lambda r: r.state in ("draft", "in_progress")):
+            existing = {(line.equipment_id.id, line.measure_kind) for line in rec.checklist_line_ids}
+            sequence = max(rec.checklist_line_ids.mapped("sequence"), default=10)
+            for equipment in rec.equipment_ids.filtered(lambda e: e.kind in BOILER_MEASURES):
+                for kind in BOILER_MEASURES[equipment.kind]:
+                    if (equipment.id, kind) in existing:
+                        continue
+                    sequence += 1
+                    vals_list.append(
+                        {
+                            "intervention_id": rec.id,
+                            "sequence": sequence,
+                            "equipment_id": equipment.id,
+                            "measure_kind": kind,
+                            "name": equipment._fi_measure_line_name(kind),
+                            "measure_reference": equipment._fi_measure_reference(kind),
+                        }
+                    )
+        if vals_list:
+            self.env["field.intervention.checklist.line"].create(vals_list)
+
+    # ------------------------------------------------------------------
+    # The boiler maintenance certificates, after the signed report
+    # ------------------------------------------------------------------
+    def _on_signed_pdf_ready(self):
+        """The signed report is stored: produce the boilers' maintenance certificates, before
+        the customer's mail (which joins them). Runs in the signature job's savepoint: a
+        failure is retried with the signed PDF step, which is idempotent."""
+        res = super()._on_signed_pdf_ready()
+        self._fi_generate_boiler_certificates()
+        return res
+
+    def _fi_signed_mail_attachments(self, signature):
+        attachments = super()._fi_signed_mail_attachments(signature)
+        certificates = self.sudo().boiler_certificate_ids.filtered(lambda cert: cert.signature_id == signature)
+        return attachments | certificates.attachment_id
+
+    def _fi_generate_boiler_certificates(self):
+        """One certificate per serviced boiler and per signature (idempotent: a boiler that has
+        its certificate for the signature is skipped; the database refuses a second one)."""
+        self.ensure_one()
+        signature = self.signature_id
+        if not signature or self.state != "signed":
+            return self.env["field.intervention.boiler.certificate"]
+        self_sudo = self.sudo()
+        done = self_sudo.boiler_certificate_ids.filtered(lambda cert: cert.signature_id == signature).equipment_id
+        boilers = self_sudo.equipment_ids.filtered(lambda e: e.kind in BOILER_KINDS) - done
+        if not boilers:
+            return self.env["field.intervention.boiler.certificate"]
+        certificates = (
+            self.env["field.intervention.boiler.certificate"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": self.env._(
+                            "%(number)s - %(equipment)s",
+                            number=self.name,
+                            equipment=boiler.serial_number or boiler.name,
+                        ),
+                        "company_id": self.company_id.id,
+                        "intervention_id": self.id,
+                        "signature_id": signature.id,
+                        "equipment_id": boiler.id,
+                        "visit_date": self.intervention_date,
+                    }
+                    for boiler in boilers
+                ]
+            )
+        )
+        for certificate in certificates:
+            certificate._fi_render_and_attach()
+        self.message_post(
+            body=self.env._("Boiler maintenance certificates produced."),
+            attachment_ids=certificates.attachment_id.ids,
+            message_type="notification",
+            subtype_xmlid="mail.mt_note",
+        )
+        return certificates
+
+    def _fi_previous_service_date(self, equipment):
+        """The date of the equipment's last report presented before this one (False: none)."""
+        self.ensure_one()
+        previous = self.sudo().search(
+            [
+                ("equipment_ids", "in", equipment.ids),
+                ("id", "!=", self.id),
+                ("state", "not in", ("draft", "in_progress", "cancel")),
+                ("intervention_date", "<", self.intervention_date),
+            ],
+            order="intervention_date desc",
+            limit=1,
+        )
+        return previous.intervention_date
+
+    def _fi_certificate_lang(self):
+        """The certificate is the French regulation's document: printed in French when French
+        is installed (its statements are the arrêté's), else in the customer's language."""
+        if self.env["res.lang"]._lang_get("fr_FR"):
+            return "fr_FR"
+        return self.partner_id.lang or self.env.lang
     # ------------------------------------------------------------------
     # Coverage: on the report, in the signed content, off the invoice
     # ------------------------------------------------------------------
@@ -115,9 +268,27 @@ class FieldIntervention(models.Model):
         }
 
     def _fi_get_signed_extra(self):
+        """The signed content adds what the contract covers and what the certificate prints:
+        the measurements (equipment, kind, value, reference), the instruments and the advice.
+        Under keys of their own, which the phone takes from the content it downloaded (it does
+        not edit them), and only when there is something: the content of a report without them
+        is the same as before."""
         extra = super()._fi_get_signed_extra()
         if self.fi_contract_id:
             extra["coverage"] = self._fi_coverage_content()
+        measures = self.checklist_line_ids.filtered("measure_kind").sorted(lambda line: (line.sequence, line.id))
+        if measures:
+            extra["measurements"] = [
+                [
+                    line.equipment_id.serial_number or line.equipment_id.name or "",
+                    line.measure_kind,
+                    float_repr(line.measure_value, 1),
+                    float_repr(line.measure_reference, 1),
+                ]
+                for line in measures
+            ]
+        if any(self[name] for name in CERTIFICATE_CONTENT_FIELDS):
+            extra["certificate"] = {name: self[name] or "" for name in CERTIFICATE_CONTENT_FIELDS}
         return extra
 
     def _fi_coverage_values(self):

@@ -3,6 +3,8 @@ import base64
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from .field_intervention_boiler_certificate import CO_THRESHOLD_ANOMALY
+
 # kinds of equipment that hold a refrigerant (heat pumps, air conditioners)
 REFRIGERANT_KINDS = ("heat_pump", "air_conditioner")
 KIND_ENERGY = {
@@ -29,6 +31,11 @@ EQUIPMENT_USER_FIELDS = frozenset(
         "refrigerant",
         "refrigerant_charge_kg",
         "note",
+        "room",
+        "flue_type",
+        "last_sweep_date",
+        "reference_efficiency",
+        "reference_nox",
     }
 )
 
@@ -110,6 +117,30 @@ class FieldInterventionEquipment(models.Model):
         "field.intervention.contract.line", "equipment_id", string="Contract Lines", readonly=True
     )
     qr_url = fields.Char(string="Label Link", compute="_compute_qr_url")
+    # what the boiler maintenance certificate identifies (arrêté du 15 septembre 2009, annexe 5)
+    room = fields.Char(help="The room where the equipment is installed (kitchen, boiler room...).")
+    flue_type = fields.Selection(
+        [
+            ("chimney", "Connected to a chimney flue"),
+            ("sealed", "Room-sealed (balanced flue)"),
+            ("none", "Not connected"),
+        ],
+        string="Flue",
+    )
+    last_sweep_date = fields.Date(string="Last Chimney Sweep", help="As the customer's sweeping certificate shows.")
+    reference_efficiency = fields.Float(
+        string="Reference Efficiency (%)",
+        digits=(16, 1),
+        help="The efficiency the boiler's measured one is compared with (the manufacturer's data).",
+    )
+    reference_nox = fields.Float(
+        string="Reference NOx (mg/kWh)",
+        digits=(16, 1),
+        help="The NOx emissions the boiler's estimated ones are compared with (the manufacturer's data).",
+    )
+    boiler_certificate_ids = fields.One2many(
+        "field.intervention.boiler.certificate", "equipment_id", string="Maintenance Certificates", readonly=True
+    )
 
     _sql_constraints = [  # noqa: RUF012
         ("power_positive", "CHECK(power_kw >= 0)", "The power of an equipment cannot be negative."),
@@ -240,3 +271,24 @@ class FieldInterventionEquipment(models.Model):
             .intervention_ids.filtered(lambda rec: rec.state not in ("draft", "in_progress", "cancel"))
             .sorted(lambda rec: (rec.intervention_date or fields.Date.today(), rec.id), reverse=True)
         )
+
+    def _fi_measure_line_name(self, kind):
+        """The checklist label of a measurement line, in the company's language (as written)."""
+        self.ensure_one()
+        lang = self.company_id.partner_id.lang or self.env.lang
+        Line = self.env["field.intervention.checklist.line"].with_context(lang=lang)
+        labels = dict(Line._fields["measure_kind"]._description_selection(Line.env))
+        return labels[kind]
+
+    def _fi_measure_reference(self, kind):
+        """The reference a new measurement line starts with (the technician may correct it)."""
+        self.ensure_one()
+        if kind == "co_ambient":
+            return CO_THRESHOLD_ANOMALY
+        return {"efficiency": self.reference_efficiency, "nox": self.reference_nox}.get(kind, 0.0)
+
+    def _fi_last_service_before(self, day):
+        """The date of the equipment's last certificate before ``day`` (False: none recorded)."""
+        self.ensure_one()
+        previous = self.sudo().boiler_certificate_ids.filtered(lambda c: c.visit_date and c.visit_date < day)
+        return max(previous.mapped("visit_date"), default=False)

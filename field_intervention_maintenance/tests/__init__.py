@@ -4,3 +4,4 @@ from . import test_planning
 from . import test_planning_concurrency
 from . import test_portal
 from . import test_coverage
+from . import test_boiler_certificate

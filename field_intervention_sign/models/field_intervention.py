@@ -131,6 +131,12 @@ class FieldIntervention(models.Model):
         """
         return True
 
+    def _fi_signed_mail_attachments(self, signature):
+        """The files joined to the customer's mail of a signature: the signed PDF (hook: the
+        maintenance addon adds the certificates it produced right after it)."""
+        self.ensure_one()
+        return signature.pdf_attachment_id
+
     def _on_signed_pdf_ready(self):
         """Called when the signed PDF has just been stored, by the signature's scheduled action
         right after the customer's answer (or by a later retry). No-op here; extended by
@@ -352,7 +358,7 @@ class FieldIntervention(models.Model):
         if partners:
             email_values["recipient_ids"] = [Command.set(partners.ids)]
         if attachment:
-            email_values["attachment_ids"] = [Command.link(attachment.id)]
+            email_values["attachment_ids"] = [Command.link(attachment_id) for attachment_id in attachment.ids]
         mail_id = template.sudo().send_mail(self.id, email_values=email_values or None)
         mail_sudo = self.env["mail.mail"].sudo().browse(mail_id)
         mail_sudo.mail_message_id.body = Markup("<p>%s</p>") % self.env._(

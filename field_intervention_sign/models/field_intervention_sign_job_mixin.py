@@ -153,7 +153,7 @@ class FieldInterventionSignJobMixin(models.AbstractModel):
         signature = self._fi_last_decision()
         templates = []
         if signature.status == "signed":
-            templates.append(("mail_template_fi_signed_customer", signature.pdf_attachment_id))
+            templates.append(("mail_template_fi_signed_customer", self._fi_signed_mail_attachments(signature)))
             if self._fi_get_billing_email():
                 templates.append(("mail_template_fi_signed_billing", signature.pdf_attachment_id))
             if signature.reserves:

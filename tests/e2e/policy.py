@@ -104,8 +104,14 @@ REPORT_CONTENT = (
     "checklist_line_ids",
     "part_ids",
     "photo_ids",
-    # field_intervention_maintenance: the equipment the intervention serviced
+    # field_intervention_maintenance: the equipment the intervention serviced, and what the
+    # boiler maintenance certificate prints besides the measurements (signed with the report)
     "equipment_ids",
+    "measuring_instruments",
+    "sizing_assessment",
+    "advice_use",
+    "advice_improvement",
+    "advice_replacement",
 )
 # set by the intervention's own actions, computed, or the customer's token
 REPORT_PROTECTED = (
@@ -161,6 +167,8 @@ REPORT_PROTECTED = (
     "fi_cover_travel",
     "fi_cover_parts",
     "fi_cover_product_ids",
+    # field_intervention_maintenance: the certificates the signature's job pipeline produced
+    "boiler_certificate_ids",
 )
 
 
@@ -189,6 +197,12 @@ EQUIPMENT_USER_FIELDS = (
     "refrigerant",
     "refrigerant_charge_kg",
     "note",
+    # what the boiler maintenance certificate identifies
+    "room",
+    "flue_type",
+    "last_sweep_date",
+    "reference_efficiency",
+    "reference_nox",
 )
 # the customer follows the site; the history is recorded by the interventions
 EQUIPMENT_PROTECTED = (
@@ -198,6 +212,8 @@ EQUIPMENT_PROTECTED = (
     "intervention_count",
     "contract_line_ids",
     "qr_url",
+    # the certificates the signature's job pipeline produced
+    "boiler_certificate_ids",
 )
 # a contract's terms: the dispatcher's, while it is a draft or runs (the fixture runs)
 DISPATCHER = may("manager", states=ANY)
@@ -277,6 +293,10 @@ FIELDS = {
     "field.intervention.checklist.line": {
         **LINE_MAGIC,
         **fields_of(CONTENT, ("intervention_id", "sequence", "name", "result", "note")),
+        # field_intervention_maintenance: a measurement line (kind, value, reference; the unit
+        # follows the kind)
+        **fields_of(CONTENT, ("equipment_id", "measure_kind", "measure_value", "measure_reference")),
+        "measure_unit": NOBODY,
     },
     "field.intervention.photo": {
         **LINE_MAGIC,
@@ -420,6 +440,8 @@ FIELDS = {
     "sale.order.line": {},
 }
 for _model in (
+    # field_intervention_maintenance: the boiler maintenance certificate, the application's only
+    "field.intervention.boiler.certificate",
     "field.intervention.signature",
     "field.intervention.sign.event",
     "field.intervention.mobile.op",
@@ -448,6 +470,7 @@ CREATE = {
     "field.intervention.contract": DISPATCHER,
     "field.intervention.contract.line": DISPATCHER,
     "field.intervention.visit": NOBODY,  # planned by the scheduled action only
+    "field.intervention.boiler.certificate": NOBODY,  # the signature's job pipeline only
     "field.intervention.signature": NOBODY,
     "field.intervention.sign.event": NOBODY,
     "field.intervention.mobile.op": NOBODY,
@@ -474,6 +497,7 @@ UNLINK = {
     "field.intervention.contract": NOBODY,  # a draft only: the fixture runs (terminate it instead)
     "field.intervention.contract.line": DISPATCHER,  # a line without visits (the probe's fresh one)
     "field.intervention.visit": NOBODY,
+    "field.intervention.boiler.certificate": NOBODY,
     "field.intervention.signature": NOBODY,
     "field.intervention.sign.event": NOBODY,
     "field.intervention.mobile.op": NOBODY,
