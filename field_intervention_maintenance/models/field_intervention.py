@@ -73,6 +73,7 @@ class FieldIntervention(models.Model):
             rec.fi_cover_product_ids = (
                 contract_sudo.covered_product_ids.ids if contract_sudo.parts_policy == "listed" else []
             )
+
     measuring_instruments = fields.Char(
         help="The instruments the measurements were taken with (make, model, serial number), printed on the"
         " maintenance certificate."
@@ -239,6 +240,7 @@ class FieldIntervention(models.Model):
         if self.env["res.lang"]._lang_get("fr_FR"):
             return "fr_FR"
         return self.partner_id.lang or self.env.lang
+
     # ------------------------------------------------------------------
     # Coverage: on the report, in the signed content, off the invoice
     # ------------------------------------------------------------------

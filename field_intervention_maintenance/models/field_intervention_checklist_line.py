@@ -44,7 +44,6 @@ class FieldInterventionChecklistLine(models.Model):
 
     equipment_id = fields.Many2one(
         "field.intervention.equipment",
-        string="Equipment",
         index="btree_not_null",
         ondelete="restrict",
         help="The equipment the measurement was taken on.",
