@@ -293,6 +293,16 @@ class FieldIntervention(models.Model):
             extra["certificate"] = {name: self[name] or "" for name in CERTIFICATE_CONTENT_FIELDS}
         return extra
 
+    def _fi_get_summary_values(self):
+        """The "what you sign" screen (device, portal) states what the contract covers, as the
+        report does: the customer signs it."""
+        values = super()._fi_get_summary_values()
+        values["fi_coverage"] = self._fi_coverage_values()
+        covered = self.part_ids.sorted(lambda p: (p.sequence, p.id)).mapped("fi_covered")
+        for part, is_covered in zip(values["parts"], covered, strict=True):
+            part["covered"] = is_covered
+        return values
+
     def _fi_coverage_values(self):
         """What the report prints about the contract: its number and the sentence stating what
         it covers (in the language of the environment: the report's)."""

@@ -1,6 +1,7 @@
 import io
 import re
 from datetime import timedelta
+from html import unescape
 
 from PyPDF2 import PdfReader
 
@@ -147,6 +148,20 @@ class TestCoverageReport(CoverageCommon, HttpCase):
         self.assertEqual(text.count(f"Couvert par le contrat {number}"), 3)
         extra_row = text[text.index("[VE-8] Vase d'expansion 8 L") :]
         self.assertNotIn("Couvert par le contrat", extra_row)
+
+    def test_what_you_sign_states_what_is_covered(self):
+        """The device and portal screen the customer signs on says it too, before the signature."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.customer.lang = "fr_FR"
+        self._add_parts()
+        intervention = self.intervention.with_context(lang="fr_FR")
+        text = re.sub(r"\s+", " ", unescape(str(intervention._fi_render_summary_html())))
+        number = self.contract.name
+        self.assertIn(f"Le contrat d'entretien {number} couvre : main-d'œuvre, déplacement", text)
+        self.assertEqual(text.count(f"Couvert par le contrat {number}"), 1, "beside the covered part only")
+        other = self._create_intervention()
+        self._add_parts(other)
+        self.assertNotIn("Couvert par le contrat", str(other.with_context(lang="fr_FR")._fi_render_summary_html()))
 
     def test_report_without_contract_says_nothing_of_coverage(self):
         intervention = self._create_intervention(travel_duration=0.5)
