@@ -2,7 +2,7 @@
     "name": "Field Intervention Invoicing",
     "summary": "Draft invoice at signature of the intervention report: policies, sale order "
     "or direct path, pre-billing checks, French mentions and Factur-X data, billing KPIs",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "Field Intervention Suite",

@@ -2,7 +2,7 @@
     "name": "Field Intervention Invoicing through an Approved Platform",
     "summary": "Bridge: platform refusals and disputes flag the interventions, to-cash KPIs "
     "(signature, deposit, approval, collection) and the invoices stuck at a step",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "Field Intervention Suite",
@@ -12,7 +12,6 @@
     "data": [
         "security/ir.model.access.csv",
         "security/field_intervention_pa_security.xml",
-        "data/ir_cron_data.xml",
         "views/field_intervention_views.xml",
         "views/field_intervention_cash_report_views.xml",
         "views/res_config_settings_views.xml",

@@ -98,7 +98,10 @@ class TestKpi(FieldInterventionInvoiceCommon):
         unchanged = Kpi.search(domain)
         self.assertEqual((unchanged.presented_count, unchanged.signed_count), (presented, signed))
 
-        Kpi.action_fi_refresh()
+        # the dashboards' scheduled action: one action for every dashboard's view
+        cron = self.env.ref("field_intervention_invoice.ir_cron_field_intervention_invoice_kpi_refresh")
+        self.assertEqual(cron.code, "model._cron_fi_refresh_dashboards()")
+        cron.method_direct_trigger()
         after = Kpi.search(domain)
         self.assertEqual((after.presented_count, after.signed_count), (presented + 2, signed + 1))
         technician = Kpi.search(domain[1:] + [("dimension", "=", "technician"), ("technician_id", "=", self.tech_a.id)])
