@@ -122,7 +122,9 @@ class TestPaBridge(FieldInterventionPaCommon):
         self._deposited_invoice(3)
         self.assertEqual(kpi.search(domain).invoice_count, count)
         # the dashboards' scheduled action (field_intervention_invoice's) refreshes this view too
-        self.env.ref("field_intervention_invoice.ir_cron_field_intervention_invoice_kpi_refresh").method_direct_trigger()
+        self.env.ref(
+            "field_intervention_invoice.ir_cron_field_intervention_invoice_kpi_refresh"
+        ).method_direct_trigger()
         self.assertEqual(kpi.search(domain).invoice_count, count + 1)
 
     def test_collection_declared_elsewhere_is_no_collection(self):
