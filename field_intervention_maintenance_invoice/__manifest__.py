@@ -8,7 +8,7 @@
     "author": "Field Intervention Suite",
     "website": "https://github.com/field-intervention/field-intervention",
     "depends": ["field_intervention_maintenance", "field_intervention_invoice"],
-    "data": ["security/ir.model.access.csv"],
+    "data": [],
     "auto_install": True,
     "installable": True,
 }

@@ -87,23 +87,6 @@ class TestCoverageInvoice(FieldInterventionInvoiceCommon):
         intervention.sudo()._fi_invoice_isolated()
         self.assertEqual(len(self.env["account.move.line"].search([("intervention_id", "=", intervention.id)])), 1)
 
-    def test_billing_opens_the_visit_it_invoices(self):
-        """Billing reviews the draft invoice from the intervention's form: the serviced equipment,
-        the contract and its certificates are read, not refused (they are the form's fields)."""
-        intervention, __ = self._visit(include_labour=True, include_travel=True, parts_policy="listed")
-        form = intervention.with_user(self.billing).get_views([(False, "form")])["views"]["form"]["arch"]
-        for name in ("equipment_ids", "fi_contract_id", "boiler_certificate_ids"):
-            self.assertIn(f'name="{name}"', form)
-        (values,) = intervention.with_user(self.billing).web_read(
-            {
-                "equipment_ids": {"fields": {"display_name": {}}},
-                "fi_contract_id": {"fields": {"display_name": {}}},
-                "boiler_certificate_ids": {"fields": {"equipment_id": {}, "attachment_id": {}}},
-            }
-        )
-        self.assertEqual(values["fi_contract_id"]["id"], intervention.fi_contract_id.id)
-        self.assertEqual([e["id"] for e in values["equipment_ids"]], intervention.equipment_ids.ids)
-
     def test_extra_work_and_travel_are_billed(self):
         """A contract that includes only the parts: the visit's work and travel are billed."""
         intervention, __ = self._visit(include_labour=False, include_travel=False, parts_policy="all")
