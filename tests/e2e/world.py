@@ -29,10 +29,14 @@ def hours_since_paris_midnight():
 
 
 def make_api_key(server, login, password, name):
-    """Create an API key in the web client: the wizard asks the password again first."""
+    """Create a persistent API key in the web client: the wizard asks the password again first.
+
+    Persistent as an ERP's synchronisation key is: the wizard's default (one day) ends at the next
+    midnight UTC, and a run that crosses it lost its key half-way (every call then "Access Denied").
+    """
     web = WebSession(server.url, server.database)
     web.authenticate(login, password)
-    wizard_id = web.call_kw("res.users.apikeys.description", "create", [{"name": name}])
+    wizard_id = web.call_kw("res.users.apikeys.description", "create", [{"name": name, "duration": "0"}])
     action = web.call_button("res.users.apikeys.description", "make_key", [wizard_id])
     if action.get("res_model") == "res.users.identitycheck":
         check_id = action["res_id"]
@@ -51,6 +55,9 @@ class World:
     def build(cls, server, sink, pg):
         world = cls(server, sink, pg)
         key = make_api_key(server, "admin", "admin", "ERP synchronisation")
+        with pg.cursor() as cr:
+            cr.execute("SELECT expiration_date FROM res_users_apikeys WHERE name = 'ERP synchronisation'")
+            assert cr.fetchall() == [(None,)], "the e2e run's API key must outlive midnight UTC"
         world.erp = XmlRpc(server.url, server.database, "admin", key)
         world._configure()
         world._create_users()
