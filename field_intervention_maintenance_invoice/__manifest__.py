@@ -8,7 +8,7 @@
     "author": "Field Intervention Suite",
     "website": "https://github.com/field-intervention/field-intervention",
     "depends": ["field_intervention_maintenance", "field_intervention_invoice"],
-    "data": [],
+    "data": ["security/ir.model.access.csv"],
     "auto_install": True,
     "installable": True,
 }

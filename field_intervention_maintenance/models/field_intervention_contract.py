@@ -26,6 +26,7 @@ CONTRACT_USER_FIELDS = frozenset(
     }
 )
 MANAGER_GROUP = "field_intervention.group_field_intervention_manager"
+FIELD_SERVICE_GROUP = "field_intervention.group_field_intervention_technician"
 PARTS_POLICIES = [("none", "No parts"), ("listed", "Listed parts"), ("all", "All parts")]
 
 
@@ -110,8 +111,11 @@ class FieldInterventionContract(models.Model):
         index=True,
     )
     date_terminated = fields.Date(string="Termination Date", copy=False, readonly=True, tracking=True)
-    visit_ids = fields.One2many("field.intervention.visit", "contract_id", string="Visits", readonly=True)
-    visit_count = fields.Integer(compute="_compute_visit_count")
+    # the planning is the field service's: billing reads a visit's contract, not its visits
+    visit_ids = fields.One2many(
+        "field.intervention.visit", "contract_id", string="Visits", readonly=True, groups=FIELD_SERVICE_GROUP
+    )
+    visit_count = fields.Integer(compute="_compute_visit_count", groups=FIELD_SERVICE_GROUP)
 
     _sql_constraints = [  # noqa: RUF012
         ("duration_positive", "CHECK(duration_months > 0)", "The duration of a contract must be positive."),
@@ -240,6 +244,8 @@ class FieldInterventionContract(models.Model):
         """Open the visits of the contract."""
         self.ensure_one()
         self.check_access("read")
+        # billing reads the contract of a visit it invoices, not the planning of its visits
+        self.env["field.intervention.visit"].check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "field_intervention_maintenance.field_intervention_visit_action"
         )

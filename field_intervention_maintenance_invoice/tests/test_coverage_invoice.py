@@ -5,6 +5,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from odoo.addons.field_intervention_invoice.tests.common import FieldInterventionInvoiceCommon
@@ -86,6 +87,31 @@ class TestCoverageInvoice(FieldInterventionInvoiceCommon):
         self.env["field.intervention"]._cron_fi_invoice()
         intervention.sudo()._fi_invoice_isolated()
         self.assertEqual(len(self.env["account.move.line"].search([("intervention_id", "=", intervention.id)])), 1)
+
+    def test_billing_opens_the_visit_it_invoices(self):
+        """Billing reviews the draft invoice from the intervention's form: the serviced equipment,
+        the contract and its certificates are read, not refused (they are the form's fields)."""
+        intervention, __ = self._visit(include_labour=True, include_travel=True, parts_policy="listed")
+        form = intervention.with_user(self.billing).get_views([(False, "form")])["views"]["form"]["arch"]
+        for name in ("equipment_ids", "fi_contract_id", "boiler_certificate_ids"):
+            self.assertIn(f'name="{name}"', form)
+        (values,) = intervention.with_user(self.billing).web_read(
+            {
+                "equipment_ids": {"fields": {"display_name": {}}},
+                "fi_contract_id": {"fields": {"display_name": {}}},
+                "boiler_certificate_ids": {"fields": {"equipment_id": {}, "attachment_id": {}}},
+            }
+        )
+        self.assertEqual(values["fi_contract_id"]["id"], intervention.fi_contract_id.id)
+        self.assertEqual([e["id"] for e in values["equipment_ids"]], intervention.equipment_ids.ids)
+        # the contract's form, from that link: every field it shows to billing is read, the
+        # planning of the visits (the field service's) is not offered, and refused if called
+        contract = intervention.fi_contract_id.with_user(self.billing)
+        views = contract.get_views([(False, "form")])
+        contract.web_read({name: {} for name in views["models"]["field.intervention.contract"]["fields"]})
+        self.assertNotIn("action_view_visits", views["views"]["form"]["arch"])
+        with self.assertRaises(AccessError):
+            contract.action_view_visits()
 
     def test_extra_work_and_travel_are_billed(self):
         """A contract that includes only the parts: the visit's work and travel are billed."""
