@@ -100,7 +100,11 @@ class FieldInterventionKpiMview(models.AbstractModel):
         """The dashboards' scheduled action: every materialized view, one after the other, in
         one cron worker. Two actions (one per view) ran at the same time every 10 minutes and
         took both of Odoo's default two cron workers for 20 to 30 s at 300,000 interventions:
-        the invoicing of a signature waited for them (26 s measured by benchmarks/run.py)."""
+        the invoicing of a signature waited for them (26 s measured by benchmarks/run.py).
+        Background work on one core: PostgreSQL's parallel workers (two by default) made the
+        refresh take every core of a small server for 45 s, and the signatures' jobs waited for
+        the processor (the Refresh button, a manager waiting for it, keeps them)."""
+        self.env.cr.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         for name in sorted(self.env.registry.descendants([self._name], "_inherit")):
             self.env[name]._fi_refresh()
 
