@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL, float_repr, format_date
 from odoo.tools.mail import email_normalize
+from odoo.tools.sql import create_index
 
 from ..tools import signature_input
 
@@ -80,6 +81,13 @@ class FieldIntervention(models.Model):
         compute="_compute_sign_refusal_reason",
         compute_sudo=True,
     )
+
+    def init(self):
+        super().init()
+        # the customer's portal list and its pager count: the reports of its contacts in the states
+        # a customer sees. On the partner alone, a customer with 10,000 reports made PostgreSQL
+        # fetch every row to check its state (23-90 ms a page); with the state it reads the index only
+        create_index(self.env.cr, "field_intervention_partner_id_state_index", self._table, ["partner_id", "state"])
 
     # ------------------------------------------------------------------
     # Computes
