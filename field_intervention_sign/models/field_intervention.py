@@ -83,11 +83,12 @@ class FieldIntervention(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # the customer's portal list and its pager count: the reports of its contacts in the states
         # a customer sees. On the partner alone, a customer with 10,000 reports made PostgreSQL
         # fetch every row to check its state (23-90 ms a page); with the state it reads the index only
         create_index(self.env.cr, "field_intervention_partner_id_state_index", self._table, ["partner_id", "state"])
+        return res
 
     # ------------------------------------------------------------------
     # Computes
