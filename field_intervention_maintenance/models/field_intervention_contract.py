@@ -578,8 +578,25 @@ class FieldInterventionContract(models.Model):
             if not contract._fi_claim_notice():
                 continue
             notified |= contract
-            if contract.is_consumer:
+            if contract.is_consumer and contract.partner_id.email:
                 contract.message_post_with_source(template, message_type="comment", subtype_xmlid="mail.mt_comment")
+            elif contract.is_consumer:
+                # the notice must reach the consumer (letter or mail): without an address to
+                # mail it to, the responsible sends the letter, at the latest a month before
+                contract.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    date_deadline=contract.renewal_deadline - NOTICE_LATEST,
+                    summary=self.env._("Renewal notice to send by letter"),
+                    note=self.env._(
+                        "The customer of contract %(name)s has no e-mail address: send them the renewal "
+                        "notice (Code de la consommation L215-1) by letter by %(latest)s. They may refuse "
+                        "the renewal until %(deadline)s.",
+                        name=contract.name,
+                        latest=format_date(self.env, contract.renewal_deadline - NOTICE_LATEST),
+                        deadline=format_date(self.env, contract.renewal_deadline),
+                    ),
+                    user_id=(contract.responsible_id or contract.create_uid).id,
+                )
             else:
                 contract.activity_schedule(
                     "mail.mail_activity_data_todo",

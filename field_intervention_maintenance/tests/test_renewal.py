@@ -102,6 +102,17 @@ class TestRenewal(MaintenanceCommon):
         self.assertIn("renews by tacit renewal", notice.body)
         self.assertIn("03/31/2031", notice.body)
 
+    def test_consumer_without_email_gets_a_letter(self):
+        self.consumer.email = False
+        contract = self._consumer_contract()
+        contract._fi_run_renewals(date(2031, 1, 1))
+        self.assertFalse(self._notices(contract))
+        self.assertEqual(contract.renewal_notice_sent_for, END)
+        self.assertEqual(contract.activity_ids.user_id, self.manager)
+        self.assertEqual(contract.activity_ids.date_deadline, date(2031, 2, 1))
+        contract._fi_run_renewals(date(2031, 1, 2))
+        self.assertEqual(len(contract.activity_ids), 1)
+
     def test_notice_shows_the_revised_fee(self):
         contract = self._consumer_contract(price_revision="percentage", revision_percentage=3.0)
         self.assertEqual(contract.fee_yearly_revised, 185.4)
