@@ -9,3 +9,5 @@ from . import field_intervention_visit
 from . import field_intervention
 from . import project_task
 from . import field_intervention_part
+from . import res_partner
+from . import field_intervention_price_index

@@ -5,3 +5,4 @@ from . import test_planning_concurrency
 from . import test_portal
 from . import test_coverage
 from . import test_boiler_certificate
+from . import test_renewal

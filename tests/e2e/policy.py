@@ -233,6 +233,13 @@ CONTRACT_USER_FIELDS = (
     "fee_period",
     "fee_amount",
     "note",
+    # who follows it, its cancellation notice, how its fee is revised (the base index value is
+    # the dispatcher's at signing; the yearly revision then moves it to the value used)
+    "responsible_id",
+    "notice_days",
+    "price_revision",
+    "revision_percentage",
+    "revision_index_id",
 )
 # status and dates moved by the contract's actions, computed values, the planned visits
 CONTRACT_PROTECTED = (
@@ -244,7 +251,23 @@ CONTRACT_PROTECTED = (
     "fee_yearly",
     "visit_ids",
     "visit_count",
+    # renewal: the terms renewed and the deadline follow the end date; the notice sent (once per
+    # term) and the refusal are recorded by the scheduled action and the refusal button
+    "renewal_count",
+    "renewal_deadline",
+    "is_consumer",
+    "renewal_notice_sent_for",
+    "renewal_refused_date",
+    # price revision: done by the scheduled action at the anniversary
+    "revision_index_value",
+    "price_revision_date",
+    "price_revision_next",
+    "price_revision_missing_for",
+    "fee_revised",
+    "fee_yearly_revised",
 )
+# the values of the price indices (BT40, ICHT-IME...): the dispatcher enters or imports them
+PRICE_INDEX_FIELDS = ("name", "month", "value")
 CONTRACT_LINE_USER_FIELDS = (
     "contract_id",
     "sequence",
@@ -324,6 +347,10 @@ FIELDS = {
     "field.intervention.contract.line": {
         **fields_of(NOBODY, (*MAGIC_FIELDS, "company_id", "site_id")),
         **fields_of(DISPATCHER, CONTRACT_LINE_USER_FIELDS),
+    },
+    "field.intervention.price.index": {
+        **fields_of(NOBODY, MAGIC_FIELDS),
+        **fields_of(DISPATCHER, PRICE_INDEX_FIELDS),
     },
     "field.intervention.visit": {
         **fields_of(NOBODY, MAGIC_FIELDS + VISIT_PROTECTED),
@@ -469,6 +496,7 @@ CREATE = {
     "field.intervention.equipment": FIELD_SERVICE,
     "field.intervention.contract": DISPATCHER,
     "field.intervention.contract.line": DISPATCHER,
+    "field.intervention.price.index": DISPATCHER,
     "field.intervention.visit": NOBODY,  # planned by the scheduled action only
     "field.intervention.boiler.certificate": NOBODY,  # the signature's job pipeline only
     "field.intervention.signature": NOBODY,
@@ -496,6 +524,7 @@ UNLINK = {
     "field.intervention.equipment": DISPATCHER,  # technicians do not delete the installed base
     "field.intervention.contract": NOBODY,  # a draft only: the fixture runs (terminate it instead)
     "field.intervention.contract.line": DISPATCHER,  # a line without visits (the probe's fresh one)
+    "field.intervention.price.index": DISPATCHER,  # a value no contract is based on (the fresh one)
     "field.intervention.visit": NOBODY,
     "field.intervention.boiler.certificate": NOBODY,
     "field.intervention.signature": NOBODY,
@@ -546,6 +575,8 @@ METHODS = {
     "field.intervention.contract": {
         "action_confirm": NOBODY,  # the fixture runs already
         "action_terminate": DISPATCHER,
+        # the customer's refusal, recorded by the dispatcher (the fixture renews tacitly)
+        "action_refuse_renewal": DISPATCHER,
         "action_view_visits": FIELD_SERVICE,
     },
     # a technician sees the visits of the missions assigned to him (the fixture's has none yet)
@@ -599,7 +630,7 @@ MUTATING = {
     },
     "field.intervention.sign.wizard": {"action_confirm"},
     "field.intervention.sign.request": {"action_send"},
-    "field.intervention.contract": {"action_terminate"},
+    "field.intervention.contract": {"action_terminate", "action_refuse_renewal"},
     # the invoice's: {method: the states in which it changes the invoice}
     "account.move": {
         "action_fi_post_clean": ("draft",),

@@ -380,7 +380,13 @@ class Matrix:
         visit = erp("field.intervention.visit", "search", [("contract_id", "=", contract)])
         assert len(visit) == 1, visit
         line = erp("field.intervention.contract.line", "search", [("contract_id", "=", contract)])[0]
+        index = erp(
+            "field.intervention.price.index",
+            "create",
+            {"name": f"BT40 {self.tag}", "month": "2030-01-01", "value": 120},
+        )
         return {
+            "field.intervention.price.index": index,
             "field.intervention.equipment": equipment,
             "field.intervention.contract": contract,
             "field.intervention.contract.line": line,
@@ -663,6 +669,12 @@ def base_values(matrix, model, state):
             "contract_line_id": matrix.records.get("field.intervention.contract.line", {}).get("any"),
             "due_date": "2031-01-01",
         },
+        # one value per index and month: a name of its own for each probe
+        "field.intervention.price.index": {
+            "name": f"Sonde {matrix.tag} {matrix.minute}",
+            "month": "2030-01-01",
+            "value": 1,
+        },
         "field.intervention.signature": {
             "intervention_id": parent,
             "status": "signed",
@@ -735,6 +747,8 @@ def fresh(matrix, model, state):
         equipment = matrix.records["field.intervention.equipment"]["any"]
         contract = matrix.records["field.intervention.contract"]["any"]
         return matrix.erp(model, "create", {"contract_id": contract, "equipment_id": equipment})
+    if model == "field.intervention.price.index":
+        return matrix.erp(model, "create", {"name": f"Jetable {matrix.tag}", "month": "2030-01-01", "value": 1})
     if model == "account.move":
         return matrix.fresh_invoices[state].pop()
     raise AssertionError(f"no fresh {model}")
