@@ -244,6 +244,9 @@ CONTRACT_PROTECTED = (
     "fee_yearly",
     "visit_ids",
     "visit_count",
+    # field_intervention_maintenance_invoice: the invoiced fee periods (the scheduled action's)
+    "fee_ids",
+    "fee_count",
 )
 CONTRACT_LINE_USER_FIELDS = (
     "contract_id",
@@ -442,6 +445,9 @@ FIELDS = {
 for _model in (
     # field_intervention_maintenance: the boiler maintenance certificate, the application's only
     "field.intervention.boiler.certificate",
+    # field_intervention_maintenance_invoice: the invoiced fee periods of the contracts, evidence
+    # of the exactly-once invoicing: the scheduled action and the termination write them
+    "field.intervention.contract.fee",
     "field.intervention.signature",
     "field.intervention.sign.event",
     "field.intervention.mobile.op",
@@ -471,6 +477,7 @@ CREATE = {
     "field.intervention.contract.line": DISPATCHER,
     "field.intervention.visit": NOBODY,  # planned by the scheduled action only
     "field.intervention.boiler.certificate": NOBODY,  # the signature's job pipeline only
+    "field.intervention.contract.fee": NOBODY,  # the fee invoicing only (unique per period)
     "field.intervention.signature": NOBODY,
     "field.intervention.sign.event": NOBODY,
     "field.intervention.mobile.op": NOBODY,
@@ -498,6 +505,7 @@ UNLINK = {
     "field.intervention.contract.line": DISPATCHER,  # a line without visits (the probe's fresh one)
     "field.intervention.visit": NOBODY,
     "field.intervention.boiler.certificate": NOBODY,
+    "field.intervention.contract.fee": NOBODY,
     "field.intervention.signature": NOBODY,
     "field.intervention.sign.event": NOBODY,
     "field.intervention.mobile.op": NOBODY,
@@ -547,6 +555,9 @@ METHODS = {
         "action_confirm": NOBODY,  # the fixture runs already
         "action_terminate": DISPATCHER,
         "action_view_visits": FIELD_SERVICE,
+        # field_intervention_maintenance_invoice: the window action on the contract's fee periods,
+        # to whoever reads the contract (the periods themselves: billing and the dispatcher)
+        "action_view_fees": FIELD_SERVICE,
     },
     # a technician sees the visits of the missions assigned to him (the fixture's has none yet)
     "field.intervention.visit": {"action_open_task": DISPATCHER},
