@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.tools import format_date, formatLang
 
 from odoo.addons.field_intervention.tools.trusted_write import trusted_write
 
@@ -20,14 +20,22 @@ class FieldInterventionContract(models.Model):
 
     _inherit = "field.intervention.contract"
 
-    fee_ids = fields.One2many("field.intervention.contract.fee", "contract_id", string="Fee Periods", readonly=True)
+    fee_ids = fields.One2many(
+        "field.intervention.contract.fee",
+        "contract_id",
+        string="Fee Periods",
+        readonly=True,
+        groups="account.group_account_invoice,field_intervention.group_field_intervention_manager",
+    )
     fee_count = fields.Integer(string="Fee Invoices", compute="_compute_fee_count")
 
     def _compute_fee_count(self):
-        counts = dict(
-            self.env["field.intervention.contract.fee"]._read_group(
-                [("contract_id", "in", self.ids)], ["contract_id"], ["__count"]
-            )
+        Fee = self.env["field.intervention.contract.fee"]
+        # the technicians read the contracts, not their invoicing: no count for them
+        counts = (
+            dict(Fee._read_group([("contract_id", "in", self.ids)], ["contract_id"], ["__count"]))
+            if Fee.has_access("read")
+            else {}
         )
         for contract in self:
             contract.fee_count = counts.get(contract, 0)
@@ -307,7 +315,8 @@ class FieldInterventionContract(models.Model):
         return refund
 
     def _fi_reduce_draft_invoice(self, fee, invoice, credit, date):
-        """A draft fee invoice (never sent) bills only the used part of its period."""
+        """A draft fee invoice (never sent) bills only the used part of its period, up to the
+        termination date (its line says so); nothing used: it is cancelled."""
         used = self.currency_id.round(fee.amount - credit)
         lang = self._fi_fee_lang()
         env = self.with_context(lang=lang).env
@@ -316,12 +325,13 @@ class FieldInterventionContract(models.Model):
             "used (%(credit)s less).",
             number=self.name,
             date=format_date(env, date, lang_code=lang),
-            credit=credit,
+            credit=formatLang(env, credit, currency_obj=self.currency_id),
         )
         if self.currency_id.is_zero(used):
             invoice.button_cancel()
         else:
             line = invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")[:1]
             if line:
-                invoice.write({"invoice_line_ids": [Command.update(line.id, {"price_unit": used})]})
+                label = self._fi_fee_label(fee.period_start, date)
+                invoice.write({"invoice_line_ids": [Command.update(line.id, {"name": label, "price_unit": used})]})
         invoice.message_post(body=message)

@@ -224,6 +224,12 @@ class TestContractFee(FieldInterventionInvoiceCommon):
         self.assertFalse(fee.refund_id, "a draft that never left needs no credit note")
         self.assertEqual(invoice.state, "draft")
         self.assertEqual(invoice.amount_untaxed, 299.18)  # 1200 - 900.82: the 91 days used
+        self.assertEqual(invoice.invoice_line_ids.name, self._label(contract, "01/01/2027", "01/04/2027"))
+        self.assertTrue(
+            invoice.message_ids.filtered(
+                lambda message: "résilié le 01/04/2027" in message.body and "900,82" in message.body
+            )
+        )
         self.assertEqual(fee.refund_amount, 900.82)
         self.assertFalse(self.env["account.move"].search([("reversed_entry_id", "=", invoice.id)]))
 
@@ -253,6 +259,10 @@ class TestContractFee(FieldInterventionInvoiceCommon):
                 )
         with self.assertRaises(AccessError):
             fee.with_user(self.tech_a).read(["amount"])
+        # a technician reads the contract, not its invoicing
+        self.assertEqual(contract.with_user(self.tech_a).fee_count, 0)
+        contract.invalidate_recordset(["fee_count"])
+        self.assertEqual(contract.with_user(self.manager).fee_count, 1)
         # the grid of the invoiced periods no longer moves
         with self.assertRaises(UserError):
             contract.with_user(self.manager).fee_period = "monthly"
