@@ -18,6 +18,7 @@
         "views/field_intervention_contract_views.xml",
         "views/res_config_settings_views.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "auto_install": True,
     "installable": True,
 }

@@ -9,6 +9,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.field_intervention_invoice.tests.common import FieldInterventionInvoiceCommon
+from odoo.addons.field_intervention_maintenance_invoice.hooks import set_fee_income_accounts
 
 
 @tagged("-at_install", "post_install")
@@ -108,6 +109,18 @@ class TestContractFee(FieldInterventionInvoiceCommon):
         self.assertEqual(contract.fee_ids, fee | next_fee)
         action = contract.with_user(self.manager).action_view_fees()
         self.assertEqual(self.Fee.search(action["domain"]), fee | next_fee)
+
+    def test_shipped_fee_product_by_default(self):
+        """Without a product in the settings: the shipped service, its income account 706 on the
+        French chart, the company's sales tax (20 %) when the product has none of the company."""
+        self.company.fi_contract_fee_product_id = False
+        set_fee_income_accounts(self.env)
+        self._contract()
+        line = self._run(date(2027, 1, 1)).move_id.invoice_line_ids
+        self.assertEqual(line.product_id, self.env.ref("field_intervention_maintenance_invoice.product_contract_fee"))
+        self.assertEqual(line.account_id.code, "706000")
+        self.assertEqual(line.tax_ids, self.company.account_sale_tax_id)
+        self.assertEqual(line.tax_ids.amount, 20.0)
 
     def test_quarterly_fee_each_quarter_start(self):
         contract = self._contract(start=date(2027, 1, 15), fee_period="quarterly", fee_amount=90.0)
