@@ -265,6 +265,9 @@ CONTRACT_PROTECTED = (
     "price_revision_missing_for",
     "fee_revised",
     "fee_yearly_revised",
+    # field_intervention_maintenance_invoice: the invoiced fee periods (the scheduled action's)
+    "fee_ids",
+    "fee_count",
 )
 # the values of the price indices (BT40, ICHT-IME...): the dispatcher enters or imports them
 PRICE_INDEX_FIELDS = ("name", "month", "value")
@@ -469,6 +472,9 @@ FIELDS = {
 for _model in (
     # field_intervention_maintenance: the boiler maintenance certificate, the application's only
     "field.intervention.boiler.certificate",
+    # field_intervention_maintenance_invoice: the invoiced fee periods of the contracts, evidence
+    # of the exactly-once invoicing: the scheduled action and the termination write them
+    "field.intervention.contract.fee",
     "field.intervention.signature",
     "field.intervention.sign.event",
     "field.intervention.mobile.op",
@@ -499,6 +505,7 @@ CREATE = {
     "field.intervention.price.index": DISPATCHER,
     "field.intervention.visit": NOBODY,  # planned by the scheduled action only
     "field.intervention.boiler.certificate": NOBODY,  # the signature's job pipeline only
+    "field.intervention.contract.fee": NOBODY,  # the fee invoicing only (unique per period)
     "field.intervention.signature": NOBODY,
     "field.intervention.sign.event": NOBODY,
     "field.intervention.mobile.op": NOBODY,
@@ -527,6 +534,7 @@ UNLINK = {
     "field.intervention.price.index": DISPATCHER,  # a value no contract is based on (the fresh one)
     "field.intervention.visit": NOBODY,
     "field.intervention.boiler.certificate": NOBODY,
+    "field.intervention.contract.fee": NOBODY,
     "field.intervention.signature": NOBODY,
     "field.intervention.sign.event": NOBODY,
     "field.intervention.mobile.op": NOBODY,
@@ -578,6 +586,9 @@ METHODS = {
         # the customer's refusal, recorded by the dispatcher (the fixture renews tacitly)
         "action_refuse_renewal": DISPATCHER,
         "action_view_visits": FIELD_SERVICE,
+        # field_intervention_maintenance_invoice: the window action on the contract's fee periods,
+        # to whoever reads the contract (the periods themselves: billing and the dispatcher)
+        "action_view_fees": FIELD_SERVICE,
     },
     # a technician sees the visits of the missions assigned to him (the fixture's has none yet)
     "field.intervention.visit": {"action_open_task": DISPATCHER},

@@ -675,6 +675,13 @@ def base_values(matrix, model, state):
             "month": "2030-01-01",
             "value": 1,
         },
+        # field_intervention_maintenance_invoice: a forged invoiced period of the contract
+        "field.intervention.contract.fee": {
+            "contract_id": matrix.records.get("field.intervention.contract", {}).get("any"),
+            "period_start": "2031-01-01",
+            "period_end": "2031-12-31",
+            "amount": 1.0,
+        },
         "field.intervention.signature": {
             "intervention_id": parent,
             "status": "signed",
