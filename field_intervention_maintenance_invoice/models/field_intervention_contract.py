@@ -91,11 +91,12 @@ class FieldInterventionContract(models.Model):
         ``today``, after the period starting on ``after`` (the last one invoiced).
 
         Periods follow each other from the contract's start date (each computed from it, so
-        that a period starting on the 31st keeps its day). A contract that does not renew
-        stops at its end date: a last period cut by it is billed prorated by days."""
+        that a period starting on the 31st keeps its day). A contract that does not renew (no
+        tacit renewal, or the customer refused it) stops at its end date: a last period cut by
+        it is billed prorated by days."""
         self.ensure_one()
         months = FEE_PERIOD_MONTHS.get(self.fee_period, 12)
-        last_day = None if self.tacit_renewal else self.date_end
+        last_day = None if self._fi_renews() else self.date_end
         periods = []
         index = 0
         if after:
@@ -160,6 +161,9 @@ class FieldInterventionContract(models.Model):
         :return: (the new fee periods, how many periods remain)
         """
         today = today or fields.Date.context_today(self)
+        # a new contract year is billed at its revised fee: the revision due at its anniversary
+        # first (once per anniversary, as the renewals' scheduled action does it)
+        self.filtered(lambda contract: contract.state == "running")._fi_revise_prices(today)
         # the periods of a contract ending today are still invoiced: read before it expires
         candidates = self._fi_fee_candidates(today)
         self._fi_expire(today)

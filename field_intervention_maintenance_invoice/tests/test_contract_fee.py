@@ -71,6 +71,28 @@ class TestContractFee(FieldInterventionInvoiceCommon):
     def _label(self, contract, start, end):
         return f"Contrat {contract.name} – période du {start} au {end}"
 
+    def test_new_contract_year_is_billed_at_the_revised_fee(self):
+        """The fee invoicing of an anniversary runs the price revision first: the new year's
+        invoice carries the revised fee, revised once."""
+        contract = self._contract(price_revision="percentage", revision_percentage=3.0)
+        self.assertEqual(self._run(date(2027, 1, 1)).amount, 1200.0)
+        fee = self._run(date(2028, 1, 1))
+        self.assertEqual(fee.amount, 1236.0)
+        self.assertEqual(fee.move_id.amount_untaxed, 1236.0)
+        self.assertEqual(contract.fee_amount, 1236.0)
+        # the renewals' scheduled action the same day revises nothing again
+        contract._fi_run_renewals(date(2028, 1, 1))
+        self.assertEqual(contract.fee_amount, 1236.0)
+
+    def test_refused_renewal_bills_nothing_after_the_end(self):
+        """The customer refused the renewal: the contract's last year is billed, then nothing."""
+        contract = self._contract(tacit_renewal=True)
+        self.assertTrue(self._run(date(2027, 1, 1)))
+        contract.with_user(self.manager).action_refuse_renewal()
+        self.assertFalse(self._run(date(2028, 1, 1)))
+        self.assertEqual(contract.state, "expired")
+        self.assertEqual(contract.fee_count, 1)
+
     def test_yearly_fee_invoiced_in_advance(self):
         contract = self._contract()
         self.assertFalse(self._run(date(2026, 12, 31)), "a period not started is not invoiced")
