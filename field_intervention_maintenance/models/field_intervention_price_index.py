@@ -10,6 +10,7 @@ class FieldInterventionPriceIndex(models.Model):
 
     _name = "field.intervention.price.index"
     _description = "Price Index Value"
+    _inherit = ["field.intervention.protected.mixin"]  # noqa: RUF012
     _order = "name, month desc"
     _rec_names_search = ["name"]  # noqa: RUF012
 
@@ -27,6 +28,10 @@ class FieldInterventionPriceIndex(models.Model):
         for index in self:
             month = index.month.strftime("%m/%Y") if index.month else ""
             index.display_name = f"{index.name or ''} {month}: {index.value:g}"
+
+    def _fi_user_fields(self):
+        # who may enter them: the access rights (managers); the record's bookkeeping is the ORM's
+        return super()._fi_user_fields() | {"name", "month", "value"}
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -4,7 +4,7 @@ from collections import defaultdict
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from odoo.addons.field_intervention.tools.trusted_write import trusted_write
 
@@ -62,8 +62,8 @@ class FieldInterventionContractFee(models.Model):
             fee.display_name = self.env._(
                 "%(contract)s: %(start)s - %(end)s",
                 contract=fee.contract_name or "",
-                start=fields.Date.to_string(fee.period_start) if fee.period_start else "",
-                end=fields.Date.to_string(fee.period_end) if fee.period_end else "",
+                start=format_date(self.env, fee.period_start),
+                end=format_date(self.env, fee.period_end),
             )
 
     def _fi_protected_hint(self):

@@ -100,6 +100,8 @@ class TestContractFee(FieldInterventionInvoiceCommon):
         self.assertEqual(fee.contract_id, contract)
         self.assertEqual((fee.period_start, fee.period_end), (date(2027, 1, 1), date(2027, 12, 31)))
         self.assertEqual(fee.amount, 1200.0)
+        # named in the user's language and date format
+        self.assertEqual(fee.with_context(lang="fr_FR").display_name, f"{contract.name} : 01/01/2027 - 31/12/2027")
         invoice = fee.move_id
         self.assertRecordValues(
             invoice,

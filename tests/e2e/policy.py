@@ -588,7 +588,7 @@ METHODS = {
         "action_view_visits": FIELD_SERVICE,
         # field_intervention_maintenance_invoice: the window action on the contract's fee periods,
         # to whoever reads the contract (the periods themselves: billing and the dispatcher)
-        "action_view_fees": FIELD_SERVICE,
+        "action_view_fees": {**FIELD_SERVICE, **may("billing", states=ANY)},
     },
     # a technician sees the visits of the missions assigned to him (the fixture's has none yet)
     "field.intervention.visit": {"action_open_task": DISPATCHER},
