@@ -1,5 +1,6 @@
 import base64
 import io
+import time
 
 from PIL import Image, ImageDraw
 
@@ -161,3 +162,17 @@ class TwoWorkersCase(TransactionCase):
 
     def _remove_fixture(self):
         raise NotImplementedError
+
+    def _wait_until_blocked(self, thread, timeout=10.0):
+        """Wait until ``env2``'s connection (run by ``thread``) waits for a lock held by ``env1``."""
+        deadline = time.monotonic() + timeout
+        with self.registry.cursor() as cr:
+            while time.monotonic() < deadline and thread.is_alive():
+                cr.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
+                    [self.cr2._cnx.get_backend_pid()],
+                )
+                if cr.fetchone()[0]:
+                    return True
+                time.sleep(0.05)
+        return False

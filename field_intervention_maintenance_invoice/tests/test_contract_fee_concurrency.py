@@ -1,5 +1,4 @@
 import threading
-import time
 from datetime import date
 
 from psycopg2 import IntegrityError
@@ -61,20 +60,6 @@ class TestContractFeeConcurrency(TwoWorkersCase):
 
     def _contract(self, env):
         return env["field.intervention.contract"].browse(self.fixture["contract"])
-
-    def _wait_until_blocked(self, thread):
-        """Wait until the second connection waits for a lock held by the first one."""
-        deadline = time.monotonic() + BLOCK_TIMEOUT
-        with self.registry.cursor() as cr:
-            while time.monotonic() < deadline and thread.is_alive():
-                cr.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
-                    [self.cr2._cnx.get_backend_pid()],
-                )
-                if cr.fetchone()[0]:
-                    return True
-                time.sleep(0.05)
-        return False
 
     def test_two_workers_invoice_a_period_once(self):
         fees_1, __ = self._contract(self.env1)._fi_invoice_fees(today=TODAY)
